@@ -1,0 +1,65 @@
+"""A full mesh of three hosts: every node reaches every other over wg0."""
+
+import os
+import re
+
+import pytest
+import testinfra.utils.ansible_runner
+
+from wgcheck import ping, private_keys, project_file, run_playbook, wg_dump
+
+RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
+HOSTS = sorted(RUNNER.get_hosts("wireguard"))
+TUNNEL = {"mesh1": "10.10.0.1", "mesh2": "10.10.0.2", "mesh3": "10.10.0.3"}
+testinfra_hosts = HOSTS
+
+
+def test_every_node_pings_every_other(host):
+    me = host.backend.get_hostname()
+    unreachable = [peer for peer, address in TUNNEL.items() if peer != me and not ping(host, address)]
+    assert unreachable == []
+
+
+def test_one_peer_per_other_host_with_recent_handshake(host):
+    now = int(host.check_output("date +%s"))
+    peers = wg_dump(host)
+    assert len(peers) == len(HOSTS) - 1
+    # the pings above made every handshake; WireGuard rekeys every 120 s
+    assert all(now - p["handshake"] < 180 for p in peers.values()), peers
+
+
+def test_interface_is_userspace_or_kernel_wireguard_and_up(host):
+    link = host.check_output("ip -d link show wg0")
+    assert "UP" in link and re.search(r"\b(wireguard|tun)\b", link)
+
+
+def test_service_enabled_at_boot(host):
+    assert host.service("wg-quick@wg0").is_enabled
+    assert host.service("wg-quick@wg0").is_running
+
+
+def test_key_file_and_directory_are_private(host):
+    key = host.file("/etc/wireguard/wg0.key")
+    assert key.mode == 0o600 and key.user == "root"
+    assert host.file("/etc/wireguard").mode == 0o700
+    assert host.file("/etc/wireguard/wg0.conf").mode == 0o600
+
+
+def test_config_holds_no_private_key(host):
+    config = host.file("/etc/wireguard/wg0.conf").content_string
+    key = host.file("/etc/wireguard/wg0.key").content_string.strip()
+    assert key and key not in config
+    assert not re.search(r"(?im)^\s*PrivateKey\s*=", config)
+
+
+@pytest.mark.parametrize("verbosity", ["-vvv"])
+def test_no_private_key_in_play_output_and_nothing_changes(verbosity):
+    """Re-run the play at -vvv: no key on any host appears, and nothing changes."""
+    hosts = [testinfra.get_host(h, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], connection="ansible") for h in HOSTS]
+    keys = private_keys(hosts)
+    assert len(keys) == len(HOSTS)
+    rc, output = run_playbook(project_file("playbooks", "site.yml"), verbosity, "--diff")
+    assert rc == 0, output[-3000:]
+    leaked = [k for k in keys if k in output]
+    assert leaked == [], "a private key appeared in the play's output"
+    assert re.search(r"changed=0\s", output) and not re.search(r"changed=[1-9]", output)

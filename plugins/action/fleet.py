@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of the role: validate the inventory and plan every host's
+interfaces once per play. See plugins/modules/fleet.py for the documentation."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, plan as fleet_plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
+
+_EXTRA_VARS = ("ansible_host", "ansible_connection")
+
+
+def _inventory_vars(hostvars, host):
+    """The host's own wireguard_* variables (internal wireguard__* excluded)."""
+    hv = hostvars[host]
+    return {k: hv[k] for k in hv if (k.startswith("wireguard_") and not k.startswith("wireguard__")) or k in _EXTRA_VARS}
+
+
+def _reported_keys(hostvars, hosts, register):
+    """{(ifname, host): public key} from the keypair task's registered results."""
+    keys = {}
+    for host in hosts:
+        registered = hostvars[host].get(register) or {}
+        for result in registered.get("results", []):
+            if result.get("public_key") and not result.get("skipped"):
+                keys[(result["item"], host)] = result["public_key"]
+    return keys
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts"))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self._task.args
+        group = args.get("group", "wireguard")
+        stage = args.get("stage", "plan")
+        if stage not in ("validate", "plan"):
+            raise AnsibleActionFail("stage must be validate or plan")
+        hostvars = task_vars["hostvars"]
+        members = task_vars["groups"].get(group)
+        if not members:
+            raise AnsibleActionFail("the inventory has no group %r (set wireguard_group to the group of WireGuard hosts)" % group)
+        inventory = {h: _inventory_vars(hostvars, h) for h in members}
+        interfaces, problems = fleet_plan.load(inventory)
+        plan = None
+        changed = False
+        if not problems.errors and stage == "plan":
+            key_dir = args.get("key_dir")
+            if not key_dir:
+                raise AnsibleActionFail("key_dir is required with stage=plan")
+            play_hosts = args.get("hosts") or task_vars.get("ansible_play_hosts_all", [])
+            for (ifname, host), key in _reported_keys(hostvars, play_hosts, args.get("register", "wireguard__keypair")).items():
+                if not self._task.check_mode:
+                    changed |= key_store.write_public(key_dir, ifname, host, key)
+                interfaces.get(ifname, {}).get(host, {})["reported_key"] = key
+            stored = key_store.read_public(key_dir, {i: list(m) for i, m in interfaces.items()})
+            for ifname, ms in interfaces.items():
+                for host, m in ms.items():
+                    if m.get("reported_key"):
+                        stored[(ifname, host)] = m["reported_key"]
+                    elif m["unmanaged"] and not m["public_key"]:
+                        key, made = key_store.ensure_device_key(key_dir, ifname, host, self._task.check_mode)
+                        changed |= made
+                        if key:
+                            stored[(ifname, host)] = key
+            fleet_plan.resolve_keys(interfaces, stored, problems, allow_missing=self._task.check_mode)
+            if not problems.errors:
+                plan = fleet_plan.plan(interfaces, problems)
+                if self._task.check_mode:
+                    _drop_unknown_peers(plan)
+        for warning in problems.warnings:
+            self._display.warning(format_problem(warning))
+        if problems.errors:
+            result["failed"] = True
+            result["problems"] = problems.errors
+            result["msg"] = "%d problem(s) in the WireGuard inventory, nothing was changed:\n%s" % (
+                len(problems.errors), "\n".join(format_problem(p) for p in problems.errors))
+            return result
+        result["changed"] = changed
+        result["members"] = {i: sorted(m) for i, m in interfaces.items()}
+        result["interfaces"] = {h: sorted(i for i in interfaces if h in interfaces[i]) for h in members}
+        if plan is not None:
+            result["plan"] = plan
+        return result
+
+
+def _drop_unknown_peers(plan):
+    """In check mode a new host has no key yet: its peer entries cannot exist."""
+    for interfaces in plan.values():
+        for desired in interfaces.values():
+            desired["peers"] = [p for p in desired["peers"] if p["public_key"]]

@@ -1,0 +1,57 @@
+"""Atomic, permission-safe file writes on the managed host.
+
+A secret must never exist, even for a moment, with looser permissions than
+it ends with, and a reader must see the old file or the new one, never half:
+so we create the temporary file with its final mode in the same directory,
+fsync it and rename it over the target.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+def ensure_dir(path, mode=0o700):
+    """Create ``path`` with ``mode``; tighten an existing one. -> changed"""
+    if not os.path.isdir(path):
+        os.makedirs(path, mode)
+        os.chmod(path, mode)
+        return True
+    if stat.S_IMODE(os.stat(path).st_mode) != mode:
+        os.chmod(path, mode)
+        return True
+    return False
+
+
+def read_text(path):
+    """The file's text, or None if it does not exist."""
+    try:
+        with open(path, "r") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path, text, mode=0o600):
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def mode_of(path):
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,205 @@
+"""Turn inventory variables into the fleet model the topology works on.
+
+Input is each host's own variables (host and group vars, as Ansible's
+hostvars give them); output is one record per (interface, host) plus what
+was wrong with the values. Cross-host rules live in validation.py.
+
+A host joins the default interface (``wireguard_interface``, wg0) when it has
+``wireguard_address``; ``wireguard_interfaces`` adds more, each a dict with the
+same keys without the ``wireguard_`` prefix (``name`` is the interface).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_keys
+
+DEFAULT_INTERFACE = "wg0"
+DEFAULT_PORT = 51820
+TOPOLOGIES = ("mesh", "star")
+_IFNAME = re.compile(r"^[a-zA-Z0-9_=+.-]{1,15}$")
+
+# per-interface keys (without the wireguard_ prefix) and what they hold
+MEMBER_KEYS = (
+    "address", "port", "endpoint", "topology", "hub", "network", "unmanaged",
+    "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
+    "mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down",
+)
+# keys that describe the network as a whole and may sit in group vars
+_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway")
+
+
+def as_list(value):
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v not in (None, "")]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def split_endpoint(text, default_port):
+    """'host', 'host:port', '[v6]:port' or a bare v6 address -> (host, port)."""
+    text = str(text).strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, ""
+    if not port:
+        return host, int(default_port)
+    if not port.isdigit():
+        raise ValueError("port %r is not a number" % port)
+    return host, int(port)
+
+
+def join_endpoint(host, port):
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def _port(value):
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        return None
+    return port if 1 <= port <= 65535 else None
+
+
+def _prefixes(host, variable, values, problems):
+    out = []
+    for value in as_list(values):
+        try:
+            out.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError:
+            problems.error(host, variable, "%r is not an IP prefix" % (value,),
+                           "write prefixes as 10.10.0.0/24 or fd00::/64")
+    return out
+
+
+def _addresses(host, variable, values, problems):
+    """Tunnel addresses: '10.10.0.1' or '10.10.0.1/24' -> ip_interface objects."""
+    out = []
+    for value in as_list(values):
+        try:
+            out.append(ipaddress.ip_interface(str(value)))
+        except ValueError:
+            problems.error(host, variable, "%r is not an IP address" % (value,),
+                           "write the host's tunnel address, such as 10.10.0.1 or fd86:ea04:1111::1")
+    return out
+
+
+def _member_settings(hostvars):
+    """The settings of every interface a host takes part in, as (ifname, settings, varname-prefix)."""
+    found = []
+    if hostvars.get("wireguard_address") not in (None, "", []):
+        settings = {k: hostvars.get("wireguard_" + k) for k in MEMBER_KEYS}
+        found.append((hostvars.get("wireguard_interface") or DEFAULT_INTERFACE, settings, "wireguard_"))
+    for index, extra in enumerate(hostvars.get("wireguard_interfaces") or []):
+        if not isinstance(extra, dict):
+            found.append((None, extra, "wireguard_interfaces[%d]" % index))
+            continue
+        settings = {k: extra.get(k) for k in MEMBER_KEYS}
+        for k in _HOST_WIDE_KEYS:
+            if settings[k] is None:
+                settings[k] = hostvars.get("wireguard_" + k)
+        found.append((extra.get("name"), settings, "wireguard_interfaces[%d]." % index))
+    return found
+
+
+def normalize_member(host, ifname, s, prefix, problems):
+    """One host's settings on one interface, checked value by value."""
+    def v(key):
+        # the variable's name as the user wrote it
+        return prefix + key
+
+    if not ifname or not _IFNAME.match(str(ifname)):
+        problems.error(host, v("name") if prefix.endswith(".") else "wireguard_interface",
+                       "%r is not a valid interface name" % (ifname,),
+                       "use 1-15 letters, digits or _=+.- such as wg0")
+        return None
+    port = _port(s.get("port") if s.get("port") is not None else DEFAULT_PORT)
+    if port is None:
+        problems.error(host, v("port"), "%r is not a port number" % (s.get("port"),), "use a UDP port from 1 to 65535")
+        port = DEFAULT_PORT
+    addresses = _addresses(host, v("address"), s.get("address"), problems)
+    if not addresses:
+        problems.error(host, v("address"), "no tunnel address on %s" % ifname, "set it, e.g. 10.10.0.1")
+    member = {
+        "host": host,
+        "interface": str(ifname),
+        "addresses": [str(a.ip) for a in addresses],
+        "address_prefixlens": {str(a.ip): a.network.prefixlen for a in addresses if a.network.prefixlen < a.max_prefixlen},
+        "port": port,
+        "endpoint": None,
+        "hub": s.get("hub") or None,
+        "topology": s.get("topology") or None,
+        "network": _prefixes(host, v("network"), s.get("network"), problems),
+        "unmanaged": _as_bool(s.get("unmanaged") or False),
+        "gateway": _as_bool(s.get("gateway") or False),
+        "allowed_ips": _prefixes(host, v("allowed_ips"), s.get("allowed_ips"), problems),
+        "via_hub": _prefixes(host, v("via_hub"), s.get("via_hub"), problems),
+        "persistent_keepalive": None,
+        "public_key": s.get("public_key") or None,
+        "options": {},
+        "var_prefix": prefix,
+    }
+    if member["topology"] is not None and member["topology"] not in TOPOLOGIES:
+        problems.error(host, v("topology"), "unknown topology %r" % (member["topology"],), "use mesh or star")
+    if s.get("endpoint"):
+        try:
+            ep_host, ep_port = split_endpoint(s["endpoint"], port)
+        except ValueError as exc:
+            problems.error(host, v("endpoint"), "%r: %s" % (s["endpoint"], exc), "write host, host:port or [v6]:port")
+        else:
+            member["endpoint"] = join_endpoint(ep_host, ep_port)
+            member["endpoint_host"] = ep_host
+    keepalive = s.get("persistent_keepalive")
+    if keepalive not in (None, ""):
+        if str(keepalive).isdigit() and int(keepalive) <= 65535:
+            member["persistent_keepalive"] = int(keepalive)
+        elif str(keepalive).lower() == "off":
+            member["persistent_keepalive"] = 0
+        else:
+            problems.error(host, v("persistent_keepalive"), "%r is not a number of seconds" % (keepalive,), "use 25, or off")
+    if member["public_key"] and not wg_keys.is_valid_key(member["public_key"]):
+        problems.error(host, v("public_key"), "not a WireGuard public key", "paste the 44-character base64 key from `wg pubkey`")
+        member["public_key"] = None
+    for key in ("mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down"):
+        if s.get(key) not in (None, "", []):
+            member["options"][key] = s[key]
+    mtu = member["options"].get("mtu")
+    if mtu is not None and not (str(mtu).isdigit() and 1280 <= int(mtu) <= 9000):
+        problems.error(host, v("mtu"), "%r is not a usable MTU" % (mtu,), "use 1280-9000, or leave it unset for wg-quick to choose")
+    return member
+
+
+def normalize(hostvars_by_host):
+    """{host: vars} -> ({ifname: {host: member}}, Problems)."""
+    problems = Problems()
+    interfaces = {}
+    for host in sorted(hostvars_by_host):
+        for ifname, settings, prefix in _member_settings(hostvars_by_host[host]):
+            if not isinstance(settings, dict):
+                problems.error(host, prefix, "each entry must be a dict", "write {name: wg1, address: 10.20.0.1, ...}")
+                continue
+            member = normalize_member(host, ifname, settings, prefix, problems)
+            if member is None:
+                continue
+            if host in interfaces.setdefault(member["interface"], {}):
+                problems.error(host, "wireguard_interfaces", "%s is defined twice" % ifname,
+                               "define each interface once per host")
+                continue
+            member["ansible_host"] = hostvars_by_host[host].get("ansible_host")
+            member["connection"] = hostvars_by_host[host].get("ansible_connection")
+            interfaces[member["interface"]][host] = member
+    return interfaces, problems

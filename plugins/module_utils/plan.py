@@ -1,0 +1,79 @@
+"""From inventory variables and known public keys to each host's desired
+interfaces: normalize, validate, resolve keys, compute peers. Run once per
+play on the controller."""
+
+from __future__ import annotations
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import inventory, topology, validation
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
+
+OPTION_KEYS = ("mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down")
+
+
+def load(hostvars_by_host):
+    """Normalize and check everything that needs no keys. -> (interfaces, Problems)"""
+    interfaces, problems = inventory.normalize(hostvars_by_host)
+    validation.check_members(interfaces, problems)
+    return interfaces, problems
+
+
+def resolve_keys(interfaces, public_keys, problems, allow_missing=False):
+    """Give each member its public key: an inventory override wins over the
+    key store. ``public_keys`` maps (interface, host) to a key."""
+    for ifname, members in interfaces.items():
+        for host, m in members.items():
+            key = m["public_key"] or public_keys.get((ifname, host))
+            m["public_key_resolved"] = key
+            if not key and not allow_missing:
+                problems.error(host, "wireguard_public_key", "no public key known for %s on %s" % (host, ifname),
+                               "run the play once with %s in it (its key is made there and stored), or set wireguard_public_key" % host)
+    validation.check_public_keys(interfaces, problems)
+
+
+def desired_interface(topo, host):
+    """What the interface module takes for one host."""
+    m = topo.members[host]
+    peers = topo.peers_of(host)
+    desired = {
+        "name": topo.ifname,
+        "addresses": topo.address_lines(host),
+        "listen_port": None if m["unmanaged"] else m["port"],
+        "peers": peers,
+        "forwarding": topo.routes_forwarded(host),
+        "gateway": m["gateway"],
+        "unmanaged": m["unmanaged"],
+    }
+    for key in OPTION_KEYS:
+        if key in m["options"]:
+            desired[key] = m["options"][key]
+    return desired
+
+
+def plan(interfaces, problems, hosts=None):
+    """{host: {ifname: desired}} for ``hosts`` (default: every member)."""
+    topos = topology.build(interfaces)
+    result = {}
+    for ifname in sorted(topos):
+        topo = topos[ifname]
+        for host in sorted(topo.members):
+            if hosts is not None and host not in hosts:
+                continue
+            desired = desired_interface(topo, host)
+            validation.check_allowed_ips(host, ifname, desired["peers"], problems)
+            result.setdefault(host, {})[ifname] = desired
+    return result
+
+
+def plan_fleet(hostvars_by_host, public_keys, hosts=None, allow_missing_keys=False):
+    """The whole pipeline; returns (plan or None, Problems)."""
+    interfaces, problems = load(hostvars_by_host)
+    if problems.errors:
+        return None, problems
+    resolve_keys(interfaces, public_keys, problems, allow_missing_keys)
+    if problems.errors:
+        return None, problems
+    result = plan(interfaces, problems, hosts)
+    return (None if problems.errors else result), problems
+
+
+__all__ = ["Problems", "load", "resolve_keys", "plan", "plan_fleet", "desired_interface"]

@@ -1,0 +1,133 @@
+"""Who peers with whom, and what each peer entry says.
+
+Members of an interface that name a ``hub`` are spokes: they peer with their
+hub alone, which carries the whole network for them. Every other member is on
+the backbone: backbone members peer with each other (full mesh) and a hub's
+entry on the backbone carries its spokes' addresses too, so a spoke of hub A
+reaches a spoke of hub B through A and B with no extra configuration.
+
+Cost: one pass per interface to index spokes and prefixes, then each host's
+peer list is built in time linear in its own output.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+KEEPALIVE_BEHIND_NAT = 25
+
+
+def host_prefixes(member):
+    return ["%s/%d" % (a, 32 if ":" not in a else 128) for a in member["addresses"]]
+
+
+def _unique(items):
+    seen = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def network_prefixes(members):
+    """The network's prefixes: declared by any member, else every member's own."""
+    declared = _unique(p for m in members.values() for p in m["network"])
+    if declared:
+        return declared
+    return _unique(p for m in members.values() for p in host_prefixes(m))
+
+
+def is_spoke(member):
+    return bool(member["hub"]) and member["hub"] != member["host"]
+
+
+class InterfaceTopology:
+    """Indexes of one interface's members, built once and shared by all hosts."""
+
+    def __init__(self, ifname, members):
+        self.ifname = ifname
+        self.members = members
+        self.prefixes = network_prefixes(members)
+        self.spokes = {}
+        for name in sorted(members):
+            m = members[name]
+            if is_spoke(m):
+                self.spokes.setdefault(m["hub"], []).append(name)
+        # what a backbone member answers for: itself, what lies behind it, its spokes
+        self.behind = {}
+        for name, m in members.items():
+            if is_spoke(m):
+                continue
+            prefixes = host_prefixes(m) + m["allowed_ips"]
+            for spoke in self.spokes.get(name, ()):
+                prefixes += host_prefixes(members[spoke]) + members[spoke]["allowed_ips"]
+            self.behind[name] = _unique(prefixes)
+        self.backbone = sorted(self.behind)
+        # LANs behind members are outside the network's prefixes: spokes need them too
+        self.extra_routes = _unique(p for m in members.values() for p in m["allowed_ips"])
+
+    def routes_forwarded(self, host):
+        """True if this host forwards traffic between peers."""
+        m = self.members[host]
+        return bool(self.spokes.get(host)) or bool(m["allowed_ips"]) or m["gateway"]
+
+    def _keepalive(self, me, other):
+        if me["persistent_keepalive"] is not None:
+            return me["persistent_keepalive"] or None
+        if me["endpoint"] is None and other["endpoint"] is not None:
+            return KEEPALIVE_BEHIND_NAT
+        return None
+
+    def _entry(self, me, other, allowed_ips):
+        return {
+            "name": other["host"],
+            "public_key": other.get("public_key_resolved"),
+            "endpoint": other["endpoint"],
+            "allowed_ips": allowed_ips,
+            "persistent_keepalive": self._keepalive(me, other),
+        }
+
+    def peers_of(self, host):
+        me = self.members[host]
+        if is_spoke(me):
+            hub = self.members[me["hub"]]
+            own = set(host_prefixes(me) + me["allowed_ips"])
+            allowed = [p for p in _unique(self.prefixes + self.extra_routes + me["via_hub"]) if p not in own]
+            return [self._entry(me, hub, allowed)]
+        peers = []
+        for name in self.backbone:
+            if name == host:
+                continue
+            other = self.members[name]
+            if me["endpoint"] is None and other["endpoint"] is None:
+                continue  # neither can reach the other first: no useful direct link
+            peers.append(self._entry(me, other, self.behind[name]))
+        for name in self.spokes.get(host, ()):
+            spoke = self.members[name]
+            peers.append(self._entry(me, spoke, _unique(host_prefixes(spoke) + spoke["allowed_ips"])))
+        return peers
+
+    def address_lines(self, host):
+        """Address lines: the network's prefix length on the backbone, host
+        prefixes on spokes (their routes come from the hub's AllowedIPs)."""
+        me = self.members[host]
+        lines = []
+        for address in me["addresses"]:
+            ip = ipaddress.ip_address(address)
+            length = me["address_prefixlens"].get(address)
+            if length is None and not is_spoke(me):
+                for prefix in self.prefixes:
+                    net = ipaddress.ip_network(prefix)
+                    if net.version == ip.version and ip in net and net.prefixlen < net.max_prefixlen:
+                        length = net.prefixlen
+                        break
+            if length is None:
+                length = ip.max_prefixlen
+            lines.append("%s/%d" % (address, length))
+        return lines
+
+
+def build(interfaces):
+    return {ifname: InterfaceTopology(ifname, members) for ifname, members in interfaces.items()}

@@ -1,0 +1,106 @@
+"""Cross-host checks of the fleet model, run on the controller before any
+host is touched. Each problem names the host, the variable and the fix."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import is_spoke
+
+
+def _var(member, key):
+    return member["var_prefix"] + key
+
+
+def check_members(interfaces, problems):
+    ports = {}
+    for ifname in sorted(interfaces):
+        members = interfaces[ifname]
+        owners = {}
+        declared = {}
+        for host in sorted(members):
+            m = members[host]
+            if m["network"]:
+                declared.setdefault(tuple(m["network"]), host)
+            for address in m["addresses"]:
+                if address in owners:
+                    problems.error(host, _var(m, "address"), "%s on %s is already %s's address" % (address, ifname, owners[address]),
+                                   "give every host its own tunnel address")
+                else:
+                    owners[address] = host
+            if not m["unmanaged"]:
+                other = ports.get((host, m["port"]))
+                if other:
+                    problems.error(host, _var(m, "port"), "%s and %s both listen on UDP %d" % (other, ifname, m["port"]),
+                                   "give each interface on a host its own port (the second one would fail to start)")
+                ports[(host, m["port"])] = ifname
+            if m["endpoint"] and m.get("endpoint_host", "").lower().rstrip(".").endswith(".local"):
+                problems.error(host, _var(m, "endpoint"), "%s is an mDNS name, which cannot be resolved while the host boots" % m["endpoint_host"],
+                               "use an IP address or a DNS name")
+            _check_hub(ifname, members, m, problems)
+        if len(declared) > 1:
+            (first, first_host), (second, second_host) = sorted(declared.items(), key=lambda kv: kv[1])[:2]
+            problems.error(second_host, "wireguard_network", "%s says %s but %s says %s" % (second_host, list(second), first_host, list(first)),
+                           "set the network's prefixes once, in the group's vars")
+        networks = [ipaddress.ip_network(p) for p in (next(iter(declared)) if declared else ())]
+        if networks:
+            for host in sorted(members):
+                for address in members[host]["addresses"]:
+                    ip = ipaddress.ip_address(address)
+                    if not any(ip.version == n.version and ip in n for n in networks):
+                        problems.error(host, _var(members[host], "address"), "%s is outside %s's network %s" % (address, ifname, ", ".join(map(str, networks))),
+                                       "pick an address inside the network or add its prefix to wireguard_network")
+        _check_unreachable_pairs(ifname, members, problems)
+
+
+def _check_hub(ifname, members, m, problems):
+    host = m["host"]
+    if m["topology"] == "star" and not m["hub"]:
+        problems.error(host, _var(m, "hub"), "a star member needs a hub on %s" % ifname, "set wireguard_hub to the host it connects through")
+        return
+    if not is_spoke(m):
+        return
+    hub = members.get(m["hub"])
+    if hub is None:
+        problems.error(host, _var(m, "hub"), "hub %r is not a member of %s in the inventory" % (m["hub"], ifname),
+                       "name a host of the inventory that has an address on %s" % ifname)
+    elif is_spoke(hub):
+        problems.error(host, _var(m, "hub"), "hub %s is itself a spoke of %s" % (hub["host"], hub["hub"]),
+                       "connect spokes to a backbone host")
+    elif not hub["endpoint"]:
+        problems.error(host, _var(m, "hub"), "hub %s has no wireguard_endpoint, so %s cannot reach it" % (hub["host"], host),
+                       "set wireguard_endpoint on %s" % hub["host"])
+
+
+def _check_unreachable_pairs(ifname, members, problems):
+    behind_nat = [h for h in sorted(members) if not is_spoke(members[h]) and not members[h]["endpoint"]]
+    for i, a in enumerate(behind_nat):
+        for b in behind_nat[i + 1:]:
+            problems.warning(a, "wireguard_endpoint", "%s and %s on %s both lack an endpoint: no direct link is made between them" % (a, b, ifname),
+                             "give one of them an endpoint, or make one a spoke of a hub")
+
+
+def check_public_keys(interfaces, problems):
+    for ifname in sorted(interfaces):
+        seen = {}
+        for host in sorted(interfaces[ifname]):
+            key = interfaces[ifname][host].get("public_key_resolved")
+            if not key:
+                continue
+            if key in seen:
+                problems.error(host, "wireguard_public_key", "%s has the same public key as %s on %s" % (host, seen[key], ifname),
+                               "give every host its own key (a cloned image? delete /etc/wireguard/%s.key on one and re-run)" % ifname)
+            else:
+                seen[key] = host
+
+
+def check_allowed_ips(host, ifname, peers, problems):
+    """WireGuard silently gives a prefix claimed twice to the later peer."""
+    owner = {}
+    for peer in peers:
+        for prefix in peer["allowed_ips"]:
+            if prefix in owner:
+                problems.error(host, "wireguard_allowed_ips", "%s on %s is claimed by both %s and %s" % (prefix, ifname, owner[prefix], peer["name"]),
+                               "route each prefix through one peer only")
+            else:
+                owner[prefix] = peer["name"]

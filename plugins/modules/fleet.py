@@ -1,0 +1,84 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: fleet
+short_description: Validate a WireGuard inventory and plan every host's interfaces
+version_added: 0.1.0
+description:
+  - Runs on the controller only (an action plugin); run it once per play with C(run_once).
+  - Reads the C(wireguard_*) variables of every host of O(group) from the inventory, not only of the
+    hosts in the play, so a run with C(--limit) still computes complete peer lists.
+  - With O(stage=validate) it checks the inventory and fails with one line per problem, naming the host,
+    the variable and the fix, before any host is touched.
+  - With O(stage=plan) it also stores the public keys the keypair task reported under O(key_dir),
+    reads the keys of hosts outside the play from there, makes keys for unmanaged devices,
+    and returns each host's desired interfaces.
+author:
+  - fleetnet.wireguard maintainers
+extends_documentation_fragment:
+  - fleetnet.wireguard.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode no key is stored or made, and peers whose key does not exist yet are left out of the plan.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    details:
+      - Runs on the controller.
+options:
+  group:
+    description: The inventory group whose hosts make up the WireGuard fleet.
+    type: str
+    default: wireguard
+  stage:
+    description: V(validate) checks the inventory only; V(plan) resolves keys and computes peers as well.
+    type: str
+    choices: [validate, plan]
+    default: plan
+  key_dir:
+    description: The controller directory of the key store (C(public/<interface>/<host>.pub), and C(private/) for unmanaged devices).
+    type: path
+  register:
+    description: The name under which the keypair task's results were registered (a loop over interfaces).
+    type: str
+    default: wireguard__keypair
+  hosts:
+    description: The hosts whose keypair results to read; defaults to every host of the play.
+    type: list
+    elements: str
+"""
+
+EXAMPLES = r"""
+- name: Check the inventory before touching any host
+  fleetnet.wireguard.fleet:
+    stage: validate
+  run_once: true
+"""
+
+RETURN = r"""
+plan:
+  description: For each host, for each interface, the arguments of M(fleetnet.wireguard.interface) plus
+    C(forwarding), C(gateway) and C(unmanaged).
+  returned: with stage=plan
+  type: dict
+members:
+  description: The members of each interface.
+  returned: success
+  type: dict
+interfaces:
+  description: The interfaces of each host.
+  returned: success
+  type: dict
+problems:
+  description: One entry per error, with host, variable, message and fix.
+  returned: failure
+  type: list
+  elements: dict
+"""

@@ -1,0 +1,403 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: interface
+short_description: Apply a whole WireGuard interface, live and on disk
+version_added: 0.1.0
+description:
+  - Takes the desired state of one WireGuard interface (addresses, port, peers, options), writes its
+    wg-quick file atomically with mode C(0600), and enables and starts C(wg-quick@<name>).
+  - On an interface that is already up, changes are applied live with C(wg set) and C(ip) (peers,
+    allowed IPs and their routes, addresses, MTU, listen port), so tunnels that did not change keep
+    their sessions. The interface is restarted only for what nothing else can apply (hooks, DNS, Table,
+    FwMark, a default route appearing or going away), and the result says so.
+  - C(wg syncconf) is never used (it zeroes fields missing from its input and wipes every peer on empty input).
+  - The private key stays in its own file (see M(fleetnet.wireguard.keypair)) and is loaded by the first
+    C(PostUp), so the config file never holds it.
+  - If applying fails (a hook fails, the interface does not come up, a command is refused), the previous
+    file is put back and the previous interface restored, and the task fails with the reason.
+author:
+  - fleetnet.wireguard maintainers
+extends_documentation_fragment:
+  - fleetnet.wireguard.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff is of the wg-quick file, with secrets redacted.
+  platform:
+    platforms: posix
+options:
+  name:
+    description: Interface name, such as V(wg0).
+    type: str
+    required: true
+  state:
+    description: V(absent) stops and disables the service and removes the config and its routes. The key is kept unless O(remove_key).
+    type: str
+    choices: [present, absent]
+    default: present
+  addresses:
+    description: Tunnel addresses with prefix length (C(Address)).
+    type: list
+    elements: str
+    default: []
+  listen_port:
+    description: UDP port (C(ListenPort)). Omit for a random port.
+    type: int
+  private_key_path:
+    description: The private key file, as kept by M(fleetnet.wireguard.keypair).
+    type: path
+    default: /etc/wireguard/<name>.key
+  config_path:
+    description: The wg-quick file.
+    type: path
+    default: /etc/wireguard/<name>.conf
+  peers:
+    description: Every peer of the interface; peers not listed are removed.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      public_key:
+        description: The peer's public key.
+        type: str
+        required: true
+      name:
+        description: A label written as a comment above the peer.
+        type: str
+      endpoint:
+        description: C(host:port) or C([v6]:port).
+        type: str
+      allowed_ips:
+        description: Prefixes routed to this peer.
+        type: list
+        elements: str
+        default: []
+      persistent_keepalive:
+        description: Seconds between keepalives; V(0) or unset for none.
+        type: int
+  mtu:
+    description: Interface MTU.
+    type: int
+  dns:
+    description: C(DNS) servers and search domains (needs resolvconf on the host).
+    type: list
+    elements: str
+  table:
+    description: C(Table) for wg-quick routes (V(auto), V(off), a number or a name).
+    type: str
+  fwmark:
+    description: C(FwMark).
+    type: str
+  pre_up:
+    description: C(PreUp) commands.
+    type: list
+    elements: str
+  post_up:
+    description: C(PostUp) commands, run after the one that loads the private key.
+    type: list
+    elements: str
+  pre_down:
+    description: C(PreDown) commands.
+    type: list
+    elements: str
+  post_down:
+    description: C(PostDown) commands.
+    type: list
+    elements: str
+  enabled:
+    description: Start the interface at boot.
+    type: bool
+    default: true
+  remove_key:
+    description: With O(state=absent), delete the private key file too.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: A two-peer interface
+  fleetnet.wireguard.interface:
+    name: wg0
+    addresses: [10.10.0.1/24, fd86:ea04:1111::1/64]
+    listen_port: 51820
+    peers:
+      - name: vps3
+        public_key: HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA=
+        endpoint: 198.51.100.3:51820
+        allowed_ips: [10.10.0.3/32, fd86:ea04:1111::3/128]
+      - name: phone
+        public_key: ugpA/M4UKHyPX9ymXI2ntHJ+uHbdUpK6duGnjj9QGnI=
+        allowed_ips: [10.10.0.2/32, fd86:ea04:1111::2/128]
+
+- name: Remove wg1 but keep its key
+  fleetnet.wireguard.interface:
+    name: wg1
+    state: absent
+"""
+
+RETURN = r"""
+config_changed:
+  description: Whether the wg-quick file was (or would be) rewritten.
+  returned: always
+  type: bool
+restarted:
+  description: Whether the interface was (or would be) restarted; see RV(restart_reason).
+  returned: always
+  type: bool
+restart_reason:
+  description: Why a restart was needed.
+  returned: when restarted
+  type: str
+  sample: PostUp changed
+started:
+  description: Whether the interface was (or would be) brought up from down.
+  returned: always
+  type: bool
+actions:
+  description: What was (or would be) done, one line each. Holds public keys only.
+  returned: always
+  type: list
+  elements: str
+  sample: ["add peer xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=", "route 10.10.0.3/32"]
+public_key:
+  description: The interface's public key.
+  returned: when state=present and the key file exists
+  type: str
+"""
+
+import json
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, interface_config, reconcile, wg_config, wg_dump, wg_keys
+
+
+class ApplyError(Exception):
+    pass
+
+
+class Host:
+    """The edge: every command this module runs on the host."""
+
+    def __init__(self, module, name):
+        self.module = module
+        self.name = name
+        self.unit = "wg-quick@%s" % name
+
+    def run(self, argv, check=True):
+        rc, out, err = self.module.run_command(argv)
+        if check and rc != 0:
+            raise ApplyError("%s failed (rc=%d): %s" % (" ".join(argv[:4]), rc, (err or out).strip()))
+        return rc, out
+
+    def link_exists(self):
+        return self.run(["ip", "link", "show", "dev", self.name], check=False)[0] == 0
+
+    def unit_state(self, verb):
+        return self.run(["systemctl", verb, self.unit], check=False)[1].strip()
+
+    def live(self):
+        _, out = self.run(["wg", "show", self.name, "dump"])
+        state = wg_dump.parse_dump(out)
+        addresses = reconcile.parse_addresses(json.loads(self.run(["ip", "-j", "address", "show", "dev", self.name])[1] or "[]"))
+        routes = []
+        for family in ("-4", "-6"):
+            entries = json.loads(self.run(["ip", family, "-j", "route", "show", "table", "all", "dev", self.name])[1] or "[]")
+            routes += reconcile.parse_routes(entries)
+        link = json.loads(self.run(["ip", "-j", "link", "show", "dev", self.name])[1] or "[{}]")
+        return state, addresses, routes, link[0].get("mtu")
+
+    def journal(self):
+        rc, out = self.run(["journalctl", "-u", self.unit, "-n", "15", "--no-pager", "-o", "cat"], check=False)
+        return out.strip() if rc == 0 else ""
+
+
+def resolve(host):
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)})
+    except OSError:
+        return []
+
+
+def read_public_key(path):
+    text = files.read_text(path)
+    if text is None or not wg_keys.is_valid_key(text.strip()):
+        return None
+    return wg_keys.public_key(text.strip())
+
+
+def decide(host, old_text, new_cfg, public_key, private_key_path):
+    """-> (mode, reason, commands); mode is start, restart, live or none."""
+    if not host.link_exists():
+        return "start", None, []
+    if host.unit_state("is-active") != "active":
+        return "restart", "the interface is up but not through %s" % host.unit, []
+    try:
+        old_cfg = wg_config.parse(old_text) if old_text is not None else None
+    except wg_config.ConfigError:
+        return "restart", "the old config does not parse", []
+    reason = reconcile.restart_reason(old_cfg, new_cfg)
+    if reason:
+        return "restart", reason, []
+    state, addresses, routes, mtu = host.live()
+    if state is None:
+        return "restart", "the interface has no WireGuard state", []
+    commands = reconcile.plan(host.name, state, new_cfg, public_key, private_key_path, addresses, routes, mtu, resolve)
+    return ("live" if commands else "none"), None, commands
+
+
+def bring_up(host, mode):
+    if mode == "restart" and host.unit_state("is-active") != "active" and host.link_exists():
+        host.run(["wg-quick", "down", host.name])
+    host.run(["systemctl", "restart" if mode == "restart" else "start", host.unit])
+    if not host.link_exists():
+        raise ApplyError("%s did not bring %s up" % (host.unit, host.name))
+
+
+def restore(host, config_path, old_text, was_up):
+    """Put the previous file back and the interface as it was."""
+    if old_text is None:
+        if os.path.exists(config_path):
+            os.unlink(config_path)
+        host.run(["systemctl", "stop", host.unit], check=False)
+        if host.link_exists():
+            host.run(["ip", "link", "del", "dev", host.name], check=False)
+        return
+    files.write_atomic(config_path, old_text, 0o600)
+    if was_up:
+        host.run(["systemctl", "restart", host.unit], check=False)
+
+
+def present(module, host, p):
+    key_path = p["private_key_path"] or "/etc/wireguard/%s.key" % p["name"]
+    config_path = p["config_path"] or "/etc/wireguard/%s.conf" % p["name"]
+    public_key = read_public_key(key_path)
+    if public_key is None and not module.check_mode:
+        module.fail_json(msg="%s holds no private key: run fleetnet.wireguard.keypair for %s first" % (key_path, p["name"]))
+    desired = dict(p, addresses=p["addresses"], peers=p["peers"])
+    new_cfg = interface_config.build(desired, key_path)
+    new_text = wg_config.render(new_cfg, header=interface_config.HEADER)
+    old_text = files.read_text(config_path)
+    config_changed = old_text != new_text or files.mode_of(config_path) != 0o600
+    mode, reason, commands = decide(host, old_text, new_cfg, public_key, key_path)
+    enable = p["enabled"] and host.unit_state("is-enabled") != "enabled"
+    actions = [summary for _, summary in commands]
+    if mode == "start":
+        actions.append("start %s" % host.unit)
+    elif mode == "restart":
+        actions.append("restart %s: %s" % (host.unit, reason))
+    if enable:
+        actions.append("enable %s at boot" % host.unit)
+    result = dict(
+        changed=config_changed or mode in ("start", "restart", "live") or enable,
+        config_changed=config_changed, restarted=mode == "restart", started=mode == "start",
+        actions=actions, public_key=public_key or "",
+    )
+    if reason:
+        result["restart_reason"] = reason
+    if module._diff:
+        result["diff"] = dict(before_header=config_path, after_header=config_path,
+                              before=wg_config.redact_text(old_text or ""), after=wg_config.redact_text(new_text))
+    if module.check_mode:
+        return result
+    was_up = host.link_exists()
+    files.ensure_dir(os.path.dirname(config_path), 0o700)
+    try:
+        if config_changed:
+            files.write_atomic(config_path, new_text, 0o600)
+        for argv, _ in commands:
+            host.run(argv)
+        if mode in ("start", "restart"):
+            bring_up(host, mode)
+    except ApplyError as exc:
+        journal = host.journal()
+        restore(host, config_path, old_text, was_up)
+        module.fail_json(msg="applying %s failed, the previous config was restored: %s" % (p["name"], exc),
+                         journal=journal.splitlines(), **{k: v for k, v in result.items() if k != "diff"})
+    if enable:
+        host.run(["systemctl", "enable", host.unit])
+    return result
+
+
+def absent(module, host, p):
+    key_path = p["private_key_path"] or "/etc/wireguard/%s.key" % p["name"]
+    config_path = p["config_path"] or "/etc/wireguard/%s.conf" % p["name"]
+    actions = []
+    if host.unit_state("is-enabled") == "enabled":
+        actions.append(["systemctl", "disable", host.unit])
+    if host.unit_state("is-active") == "active":
+        actions.append(["systemctl", "stop", host.unit])
+    elif host.link_exists():
+        actions.append(["ip", "link", "del", "dev", host.name])
+    paths = [config_path] + ([key_path] if p["remove_key"] else [])
+    removals = [path for path in paths if os.path.exists(path)]
+    old_text = files.read_text(config_path)
+    result = dict(changed=bool(actions or removals), config_changed=config_path in removals, restarted=False, started=False,
+                  actions=[" ".join(a) for a in actions] + ["remove %s" % r for r in removals])
+    if module._diff and old_text is not None:
+        result["diff"] = dict(before_header=config_path, after_header=config_path, before=wg_config.redact_text(old_text), after="")
+    if not module.check_mode:
+        try:
+            for argv in actions:
+                host.run(argv)
+        except ApplyError as exc:
+            module.fail_json(msg=str(exc), **result)
+        for path in removals:
+            os.unlink(path)
+    return result
+
+
+def main():
+    peer_spec = dict(
+        public_key=dict(type="str", required=True),
+        name=dict(type="str"),
+        endpoint=dict(type="str"),
+        allowed_ips=dict(type="list", elements="str", default=[]),
+        persistent_keepalive=dict(type="int"),
+    )
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            addresses=dict(type="list", elements="str", default=[]),
+            listen_port=dict(type="int"),
+            private_key_path=dict(type="path"),
+            config_path=dict(type="path"),
+            peers=dict(type="list", elements="dict", default=[], options=peer_spec),
+            mtu=dict(type="int"),
+            dns=dict(type="list", elements="str"),
+            table=dict(type="str"),
+            fwmark=dict(type="str"),
+            pre_up=dict(type="list", elements="str"),
+            post_up=dict(type="list", elements="str"),
+            pre_down=dict(type="list", elements="str"),
+            post_down=dict(type="list", elements="str"),
+            enabled=dict(type="bool", default=True),
+            remove_key=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    for peer in p["peers"]:
+        if not wg_keys.is_valid_key(peer["public_key"]):
+            module.fail_json(msg="peer %s: public_key is not a WireGuard key" % (peer.get("name") or peer["public_key"]))
+    host = Host(module, p["name"])
+    try:
+        result = present(module, host, p) if p["state"] == "present" else absent(module, host, p)
+    except (ApplyError, OSError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

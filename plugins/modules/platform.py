@@ -1,0 +1,112 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: platform
+short_description: Decide how a host runs WireGuard and which packages that takes
+version_added: 0.1.0
+description:
+  - Looks at what the kernel can do (module loaded, module shipped, container, kernel version), not at a
+    list of distributions, and returns the method (V(kernel), V(dkms) or V(userspace)) with the packages
+    it needs and which of them are missing.
+  - Read-only.
+author:
+  - fleetnet.wireguard maintainers
+extends_documentation_fragment:
+  - fleetnet.wireguard.attributes.info_module
+attributes:
+  platform:
+    platforms: debian
+options:
+  dns:
+    description: The host's interfaces set C(DNS), so C(resolvconf) is needed.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Decide how this host runs WireGuard
+  fleetnet.wireguard.platform:
+  register: wg_platform
+
+- name: Install what is missing
+  ansible.builtin.apt:
+    name: "{{ wg_platform.missing }}"
+    install_recommends: false
+  when: wg_platform.missing | length > 0
+"""
+
+RETURN = r"""
+method:
+  description: V(kernel), V(dkms) or V(userspace) (wireguard-go).
+  returned: always
+  type: str
+reason:
+  description: Why, in words.
+  returned: always
+  type: str
+packages:
+  description: The packages this host needs.
+  returned: always
+  type: list
+  elements: str
+missing:
+  description: The packages of RV(packages) that are not installed.
+  returned: always
+  type: list
+  elements: str
+backports:
+  description: Whether the packages come from buster-backports.
+  returned: always
+  type: bool
+"""
+
+import os
+import platform
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import install_plan
+
+
+def container_kind(module):
+    detect = module.get_bin_path("systemd-detect-virt")
+    if detect:
+        rc, out, _ = module.run_command([detect, "--container"])
+        if rc == 0 and out.strip() not in ("", "none"):
+            return out.strip()
+    for marker, kind in (("/.dockerenv", "docker"), ("/run/.containerenv", "podman"), ("/proc/vz", "openvz")):
+        if os.path.exists(marker) and not (marker == "/proc/vz" and os.path.exists("/proc/bc")):
+            return kind
+    return None
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False)), supports_check_mode=True)
+    try:
+        with open("/etc/os-release") as handle:
+            distribution, major = install_plan.parse_os_release(handle.read())
+    except OSError:
+        distribution, major = "", 0
+    modinfo = module.get_bin_path("modinfo")
+    module_available = bool(modinfo) and module.run_command([modinfo, "-F", "version", "wireguard"])[0] == 0
+    rc, out, _ = module.run_command(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n",
+                                     install_plan.TOOLS, install_plan.USERSPACE, install_plan.DKMS, "openresolv"])
+    facts = dict(
+        module_loaded=os.path.isdir("/sys/module/wireguard"),
+        module_available=module_available,
+        container=container_kind(module),
+        kernel_release=platform.release(),
+        distribution=distribution,
+        distribution_major=major,
+        installed=install_plan.parse_dpkg_query(out),
+        dns=module.params["dns"],
+    )
+    module.exit_json(changed=False, **install_plan.decide(facts))
+
+
+if __name__ == "__main__":
+    main()

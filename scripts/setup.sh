@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Prepare this machine for the demo and the tests: host packages, a running
+# Docker engine, the Python virtualenv, the collection on the collections
+# path, and the Debian base images. Safe to run again: it skips what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SUITES=${FLEETNET_SUITES:-bookworm}
+
+log() { printf '\n== %s\n' "$*"; }
+
+need_apt=()
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt: installing ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  (setsid dockerd >/var/log/dockerd.log 2>&1 &)
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { tail -20 /var/log/dockerd.log; exit 1; }
+fi
+
+stamp=.venv/.requirements.sha
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "python: installing requirements into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" >"$stamp"
+fi
+
+# Ansible finds the collection by its FQCN through this link (see ansible.cfg).
+mkdir -p .collections/ansible_collections/fleetnet
+ln -sfn "$ROOT" .collections/ansible_collections/fleetnet/wireguard
+
+for suite in $SUITES; do
+  scripts/build-image.sh "$suite"
+done
