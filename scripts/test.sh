@@ -4,7 +4,7 @@
 # scenario; FLEETNET_SCENARIOS: run only these).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export FLEETNET_SUITES=${FLEETNET_SUITES:-"bullseye bookworm trixie"}
+export FLEETNET_SUITES=${FLEETNET_SUITES:-"bookworm trixie"}
 scripts/setup.sh
 export PATH=$PWD/.venv/bin:$PATH
 exec python -m pytest -ra tests/unit tests/integration "$@"
