@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, plan as fleet_plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, plan as fleet_plan
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 
 _EXTRA_VARS = ("ansible_host", "ansible_connection")
@@ -31,6 +31,13 @@ def _reported_keys(hostvars, hosts, register):
     return keys
 
 
+def _drop_unknown_peers(plan):
+    """In check mode a new host has no key yet: its peer entries cannot exist."""
+    for interfaces in plan.values():
+        for desired in interfaces.values():
+            desired["peers"] = [p for p in desired["peers"] if p["public_key"]]
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts"))
@@ -46,34 +53,14 @@ class ActionModule(ActionBase):
         members = task_vars["groups"].get(group)
         if not members:
             raise AnsibleActionFail("the inventory has no group %r (set wireguard_group to the group of WireGuard hosts)" % group)
-        inventory = {h: _inventory_vars(hostvars, h) for h in members}
-        interfaces, problems = fleet_plan.load(inventory)
-        plan = None
-        changed = False
+        interfaces, problems = fleet_plan.load({h: _inventory_vars(hostvars, h) for h in members})
         if not problems.errors and stage == "plan":
             key_dir = args.get("key_dir")
             if not key_dir:
                 raise AnsibleActionFail("key_dir is required with stage=plan")
             play_hosts = args.get("hosts") or task_vars.get("ansible_play_hosts_all", [])
-            for (ifname, host), key in _reported_keys(hostvars, play_hosts, args.get("register", "wireguard__keypair")).items():
-                if not self._task.check_mode:
-                    changed |= key_store.write_public(key_dir, ifname, host, key)
-                interfaces.get(ifname, {}).get(host, {})["reported_key"] = key
-            stored = key_store.read_public(key_dir, {i: list(m) for i, m in interfaces.items()})
-            for ifname, ms in interfaces.items():
-                for host, m in ms.items():
-                    if m.get("reported_key"):
-                        stored[(ifname, host)] = m["reported_key"]
-                    elif m["unmanaged"] and not m["public_key"]:
-                        key, made = key_store.ensure_device_key(key_dir, ifname, host, self._task.check_mode)
-                        changed |= made
-                        if key:
-                            stored[(ifname, host)] = key
-            fleet_plan.resolve_keys(interfaces, stored, problems, allow_missing=self._task.check_mode)
-            if not problems.errors:
-                plan = fleet_plan.plan(interfaces, problems)
-                if self._task.check_mode:
-                    _drop_unknown_peers(plan)
+            reported = _reported_keys(hostvars, play_hosts, args.get("register", "wireguard__keypair"))
+            result["changed"] = self._plan(result, interfaces, problems, key_dir, reported)
         for warning in problems.warnings:
             self._display.warning(format_problem(warning))
         if problems.errors:
@@ -82,16 +69,42 @@ class ActionModule(ActionBase):
             result["msg"] = "%d problem(s) in the WireGuard inventory, nothing was changed:\n%s" % (
                 len(problems.errors), "\n".join(format_problem(p) for p in problems.errors))
             return result
-        result["changed"] = changed
         result["members"] = {i: sorted(m) for i, m in interfaces.items()}
         result["interfaces"] = {h: sorted(i for i in interfaces if h in interfaces[i]) for h in members}
-        if plan is not None:
-            result["plan"] = plan
+        result["gateways"] = sorted({h for ms in interfaces.values() for h, m in ms.items() if m["gateway"]})
         return result
 
-
-def _drop_unknown_peers(plan):
-    """In check mode a new host has no key yet: its peer entries cannot exist."""
-    for interfaces in plan.values():
-        for desired in interfaces.values():
-            desired["peers"] = [p for p in desired["peers"] if p["public_key"]]
+    def _plan(self, result, interfaces, problems, key_dir, reported):
+        """Keys in, plan and device exports out. -> changed (on the controller)"""
+        check = self._task.check_mode
+        changed = False
+        keys = key_store.read_public(key_dir, {i: list(m) for i, m in interfaces.items()})
+        for (ifname, host), key in reported.items():
+            if not check:
+                changed |= key_store.write_public(key_dir, ifname, host, key)
+            keys[(ifname, host)] = key
+        devices = [(i, h) for i, ms in interfaces.items() for h, m in ms.items() if m["unmanaged"] and not m["public_key"]]
+        for ifname, host in devices:
+            key, made = key_store.ensure_device_key(key_dir, ifname, host, check)
+            changed |= made
+            if key:
+                keys[(ifname, host)] = key
+        fleet_plan.resolve_keys(interfaces, keys, problems, allow_missing=check)
+        if problems.errors:
+            return changed
+        plan = fleet_plan.plan(interfaces, problems)
+        if problems.errors:
+            return changed
+        if check:
+            _drop_unknown_peers(plan)
+        exports = {}
+        for ifname, host in devices:
+            private_key = key_store.read_device_key(key_dir, ifname, host)
+            if private_key:
+                paths, made = device_config.export(key_dir, ifname, host, plan[host][ifname], private_key, check)
+                changed |= made
+                exports.setdefault(host, {})[ifname] = paths
+        result["plan"] = plan
+        result["routing"] = fleet_plan.routing(plan)
+        result["exports"] = exports
+        return changed

@@ -14,7 +14,7 @@ import tempfile
 
 
 def ensure_dir(path, mode=0o700):
-    """Create ``path`` with ``mode``; tighten an existing one. -> changed"""
+    """Create ``path`` (and missing parents) with ``mode``; tighten an existing one. -> changed"""
     if not os.path.isdir(path):
         os.makedirs(path, mode)
         os.chmod(path, mode)
@@ -23,6 +23,12 @@ def ensure_dir(path, mode=0o700):
         os.chmod(path, mode)
         return True
     return False
+
+
+def ensure_dirs(paths, mode=0o700):
+    """ensure_dir for each, outermost first (a secret's parents must be private too)."""
+    for path in paths:
+        ensure_dir(path, mode)
 
 
 def read_text(path):
@@ -35,12 +41,16 @@ def read_text(path):
 
 
 def write_atomic(path, text, mode=0o600):
+    write_atomic_bytes(path, text.encode("utf-8"), mode)
+
+
+def write_atomic_bytes(path, data, mode=0o600):
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.rename(tmp, path)

@@ -52,10 +52,7 @@ def ensure_device_key(root, ifname, host, check_mode=False):
         return wg_keys.public_key(text.strip()), False
     if check_mode:
         return None, True
-    for directory in (os.path.join(root, "private"), os.path.dirname(path)):
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        files.ensure_dir(directory, 0o700)
+    files.ensure_dirs((os.path.join(root, "private"), os.path.dirname(path)))
     private = wg_keys.generate_private_key()
     files.write_atomic(path, private + "\n", 0o600)
     return wg_keys.public_key(private), True

@@ -42,6 +42,7 @@ def desired_interface(topo, host):
         "forwarding": topo.routes_forwarded(host),
         "gateway": m["gateway"],
         "unmanaged": m["unmanaged"],
+        "network": topo.prefixes,
     }
     for key in OPTION_KEYS:
         if key in m["options"]:
@@ -64,6 +65,14 @@ def plan(interfaces, problems, hosts=None):
     return result
 
 
+def routing(plan_by_host):
+    """{host: [what fleetnet.wireguard.routing takes, per interface]} from a plan."""
+    return {host: [{"name": d["name"], "port": d["listen_port"], "forwarding": d["forwarding"],
+                    "gateway": d["gateway"], "prefixes": d["network"]} for _, d in sorted(by_if.items())]
+            for host, by_if in plan_by_host.items()}
+
+
+
 def plan_fleet(hostvars_by_host, public_keys, hosts=None, allow_missing_keys=False):
     """The whole pipeline; returns (plan or None, Problems)."""
     interfaces, problems = load(hostvars_by_host)
@@ -76,4 +85,4 @@ def plan_fleet(hostvars_by_host, public_keys, hosts=None, allow_missing_keys=Fal
     return (None if problems.errors else result), problems
 
 
-__all__ = ["Problems", "load", "resolve_keys", "plan", "plan_fleet", "desired_interface"]
+__all__ = ["Problems", "load", "resolve_keys", "plan", "plan_fleet", "desired_interface", "routing"]

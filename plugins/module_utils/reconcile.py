@@ -13,8 +13,9 @@ old one before the old one goes), routes are added before stale ones go.
 from __future__ import annotations
 
 import ipaddress
+import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_config, wg_dump
 
 RESTART_KEYS = ("Table", "DNS", "FwMark", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig")
 
@@ -128,15 +129,18 @@ def route_table(config):
     return "main" if table in ("auto", "main") else table
 
 
-def route_commands(ifname, current_routes, new):
+def route_commands(ifname, current_routes, new, only=None):
     """current_routes: [{'dst': prefix, 'table': name, 'kernel': bool}] on this device.
 
     Like wg-quick, a prefix already covered by a route on the device (such as
-    the connected route of the Address) gets no route of its own.
+    the connected route of the Address) gets no route of its own. ``only``
+    limits the commands to those prefixes (one peer's, for the peer module)
+    while every peer of ``new`` still counts for what stays wanted.
     """
     table = route_table(new)
     if table is None:
         return []
+    only = None if only is None else {str(_net(p)) for p in only}
     routes = [dict(r, net=_net(r["dst"])) for r in current_routes if r["table"] == table]
     wanted = []
     for peer in new.peers:
@@ -150,10 +154,11 @@ def route_commands(ifname, current_routes, new):
     for prefix in wanted:
         net = _net(prefix)
         covered = any(c.version == net.version and net.subnet_of(c) for c in connected)
-        if prefix not in have and not covered:
+        if prefix not in have and not covered and (only is None or prefix in only):
             commands.append((["ip", "-%d" % net.version, "route", "add", prefix, "dev", ifname] + table_args, "route %s" % prefix))
     for r in routes:
-        if not r["kernel"] and r["net"].prefixlen and str(r["net"]) not in wanted:
+        stale = str(r["net"]) not in wanted and (only is None or str(r["net"]) in only)
+        if not r["kernel"] and r["net"].prefixlen and stale:
             commands.append((["ip", "-%d" % r["net"].version, "route", "del", str(r["net"]), "dev", ifname] + table_args,
                              "remove route %s" % r["net"]))
     return commands
@@ -179,6 +184,26 @@ def parse_routes(entries):
     return out
 
 
+def live_reads(ifname):
+    """The read-only commands whose outputs parse_live takes, by name."""
+    return {
+        "dump": ["wg", "show", ifname, "dump"],
+        "addresses": ["ip", "-j", "address", "show", "dev", ifname],
+        "routes4": ["ip", "-4", "-j", "route", "show", "table", "all", "dev", ifname],
+        "routes6": ["ip", "-6", "-j", "route", "show", "table", "all", "dev", ifname],
+        "link": ["ip", "-j", "link", "show", "dev", ifname],
+    }
+
+
+def parse_live(outputs):
+    """Outputs of live_reads -> (wg state, addresses, routes, mtu)."""
+    state = wg_dump.parse_dump(outputs["dump"])
+    addresses = parse_addresses(json.loads(outputs["addresses"] or "[]"))
+    routes = parse_routes(json.loads(outputs["routes4"] or "[]")) + parse_routes(json.loads(outputs["routes6"] or "[]"))
+    link = json.loads(outputs["link"] or "[{}]")
+    return state, addresses, routes, link[0].get("mtu")
+
+
 def parse_addresses(entries):
     """`ip -j address show dev X` -> ['10.10.0.1/24', ...] (global scope only)."""
     out = []
@@ -189,4 +214,4 @@ def parse_addresses(entries):
     return out
 
 
-__all__ = ["plan", "restart_reason", "parse_routes", "parse_addresses", "wg_config"]
+__all__ = ["plan", "restart_reason", "parse_routes", "parse_addresses", "live_reads", "parse_live", "wg_config"]

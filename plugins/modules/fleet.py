@@ -15,7 +15,8 @@ description:
   - With O(stage=validate) it checks the inventory and fails with one line per problem, naming the host,
     the variable and the fix, before any host is touched.
   - With O(stage=plan) it also stores the public keys the keypair task reported under O(key_dir),
-    reads the keys of hosts outside the play from there, makes keys for unmanaged devices,
+    reads the keys of hosts outside the play from there, makes keys for unmanaged devices (kept under
+    O(key_dir)C(/private/), never printed), writes their app-safe configs and QR codes under O(key_dir)C(/export/),
     and returns each host's desired interfaces.
 author:
   - fleetnet.wireguard maintainers
@@ -68,6 +69,20 @@ plan:
     C(forwarding), C(gateway) and C(unmanaged).
   returned: with stage=plan
   type: dict
+routing:
+  description: For each host, the O(fleetnet.wireguard.routing#module:interfaces) argument of M(fleetnet.wireguard.routing).
+  returned: with stage=plan
+  type: dict
+exports:
+  description: For each unmanaged device, for each interface, the paths of its config (C(conf)), QR code image (C(png))
+    and QR code for a terminal (C(txt)) under O(key_dir)C(/export/). These files hold the device's private key.
+  returned: with stage=plan
+  type: dict
+gateways:
+  description: The hosts that are egress gateways.
+  returned: success
+  type: list
+  elements: str
 members:
   description: The members of each interface.
   returned: success

@@ -12,6 +12,8 @@ description:
   - Looks at what the kernel can do (module loaded, module shipped, container, kernel version), not at a
     list of distributions, and returns the method (V(kernel), V(dkms) or V(userspace)) with the packages
     it needs and which of them are missing.
+  - Also tells whether ufw is active and whether forwarding or NAT of ours is in place, so the role can skip
+    M(fleetnet.wireguard.routing) where there is nothing to do.
   - Read-only.
 author:
   - fleetnet.wireguard maintainers
@@ -23,6 +25,10 @@ attributes:
 options:
   dns:
     description: The host's interfaces set C(DNS), so C(resolvconf) is needed.
+    type: bool
+    default: false
+  gateway:
+    description: The host is an egress gateway, so it needs iptables unless it has nftables.
     type: bool
     default: false
 """
@@ -62,6 +68,14 @@ backports:
   description: Whether the packages come from buster-backports.
   returned: always
   type: bool
+ufw_active:
+  description: Whether ufw is installed and active.
+  returned: always
+  type: bool
+routing_managed:
+  description: Whether forwarding or NAT set up by M(fleetnet.wireguard.routing) is in place (so it may need removing).
+  returned: always
+  type: bool
 """
 
 import os
@@ -69,7 +83,7 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import install_plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import forwarding, install_plan, nat, ufw
 
 
 def container_kind(module):
@@ -85,7 +99,8 @@ def container_kind(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False)), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False), gateway=dict(type="bool", default=False)),
+                           supports_check_mode=True)
     try:
         with open("/etc/os-release") as handle:
             distribution, major = install_plan.parse_os_release(handle.read())
@@ -104,8 +119,13 @@ def main():
         distribution_major=major,
         installed=install_plan.parse_dpkg_query(out),
         dns=module.params["dns"],
+        gateway=module.params["gateway"],
+        has_firewall_tool=bool(module.get_bin_path("iptables") or module.get_bin_path("nft")),
     )
-    module.exit_json(changed=False, **install_plan.decide(facts))
+    ufw_bin = module.get_bin_path("ufw")
+    ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
+    routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
+    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, **install_plan.decide(facts))
 
 
 if __name__ == "__main__":

@@ -63,3 +63,18 @@ def test_no_private_key_in_play_output_and_nothing_changes(verbosity):
     leaked = [k for k in keys if k in output]
     assert leaked == [], "a private key appeared in the play's output"
     assert re.search(r"changed=0\s", output) and not re.search(r"changed=[1-9]", output)
+
+
+def test_interface_comes_back_after_a_restart():
+    """The talk's failure story 2: started but not enabled, gone after reboot."""
+    import subprocess
+    import time
+
+    subprocess.run(["docker", "restart", "mesh2"], check=True, stdout=subprocess.DEVNULL)
+    node = testinfra.get_host("mesh2", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], connection="ansible")
+    for _ in range(30):
+        if node.run("wg show wg0 peers").rc == 0:
+            break
+        time.sleep(1)
+    assert len(wg_dump(node)) == len(HOSTS) - 1
+    assert ping(node, TUNNEL["mesh1"]) and ping(node, TUNNEL["mesh3"])
