@@ -1,0 +1,88 @@
+"""Mesh + spokes + an unmanaged phone, dual stack, two interfaces."""
+
+import os
+import re
+import stat
+import subprocess
+
+import testinfra
+import testinfra.utils.ansible_runner
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, wg_config, wg_keys
+from wgcheck import ping, project_file, run_playbook, wg_dump
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+STORE = os.path.join(os.path.dirname(INVENTORY), ".wireguard")
+testinfra_hosts = ["hyb-laptop"]
+
+
+def node(name):
+    return testinfra.get_host(name, ansible_inventory=INVENTORY, connection="ansible")
+
+
+def test_laptop_reaches_server_b_through_server_a_on_both_families(host):
+    out = host.check_output("ping -c 3 -W 2 10.30.0.2 || true")
+    if " 0% packet loss" not in out:  # first packets wait for handshakes
+        out = host.check_output("ping -c 3 -W 2 10.30.0.2")
+    assert set(re.findall(r"ttl=(\d+)", out)) == {"63"}, out
+    assert ping(host, "fd86:ea04:1111::2")
+    (peer,) = wg_dump(host).values()
+    assert sorted(peer["allowed_ips"]) == ["10.30.0.0/24", "fd86:ea04:1111::/64"]
+
+
+def test_server_a_learns_the_phone_through_hub_b():
+    a, b = node("hyb-a"), node("hyb-b")
+    b_key = b.check_output("wg show wg0 public-key")
+    assert sorted(wg_dump(a)[b_key]["allowed_ips"]) == sorted(
+        ["10.30.0.2/32", "fd86:ea04:1111::2/128", "10.30.0.30/32", "fd86:ea04:1111::30/128"])
+
+
+def test_second_interface_on_its_own_port():
+    a = node("hyb-a")
+    assert a.check_output("wg show wg1 listen-port") == "51821"
+    assert a.check_output("wg show wg0 listen-port") == "51820"
+    assert ping(a, "10.31.0.2")
+    assert a.service("wg-quick@wg1").is_enabled
+
+
+def test_phone_config_is_app_safe_and_matches_the_hub():
+    conf_path = os.path.join(STORE, "export", "wg0", "phone.conf")
+    assert stat.S_IMODE(os.stat(conf_path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(conf_path)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(STORE, "private", "wg0", "phone.key")).st_mode) == 0o600
+    text = open(conf_path).read()
+    config = wg_config.parse(text)
+    assert device_config.unsafe_keys(config) == []
+    b = node("hyb-b")
+    phone_public = wg_keys.public_key(config.interface.get("PrivateKey"))
+    assert sorted(wg_dump(b)[phone_public]["allowed_ips"]) == ["10.30.0.30/32", "fd86:ea04:1111::30/128"]
+    (hub,) = config.peers
+    assert hub.get("PublicKey") == b.check_output("wg show wg0 public-key")
+    assert hub.get("Endpoint") == "172.30.30.12:51820"
+    assert "::/0" in hub.get("AllowedIPs") and "10.30.0.0/24" in hub.get("AllowedIPs")
+    assert hub.get("PersistentKeepalive") == "25"
+
+
+def test_phone_qr_code_decodes_to_its_config():
+    base = os.path.join(STORE, "export", "wg0", "phone")
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", base + ".png"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, check=True).stdout
+    assert decoded.rstrip("\n") == open(base + ".conf").read().rstrip("\n")
+    assert "\u2588" in open(base + ".qr.txt").read()  # a terminal rendering too
+
+
+def _fleet_state():
+    state = {}
+    for name in ("hyb-a", "hyb-b", "hyb-laptop"):
+        h = node(name)
+        state[name] = (h.check_output("sha256sum /etc/wireguard/*.conf"),
+                       {i: sorted(wg_dump(h, i)) for i in ("wg0", "wg1") if h.run("ip link show %s" % i).rc == 0})
+    return state
+
+
+def test_limit_to_one_host_leaves_every_other_peer_alone():
+    before = _fleet_state()
+    rc, output = run_playbook(project_file("playbooks", "site.yml"), "--limit", "hyb-laptop")
+    assert rc == 0, output[-3000:]
+    assert re.search(r"hyb-laptop\s+: ok=\d+\s+changed=0", output), output[-2000:]
+    assert _fleet_state() == before
