@@ -71,7 +71,7 @@ class ActionModule(ActionBase):
             return result
         result["members"] = {i: sorted(m) for i, m in interfaces.items()}
         result["interfaces"] = {h: sorted(i for i in interfaces if h in interfaces[i]) for h in members}
-        result["gateways"] = sorted({h for ms in interfaces.values() for h, m in ms.items() if m["gateway"]})
+        result["firewall_hosts"] = fleet_plan.firewall_hosts(interfaces)
         return result
 
     def _plan(self, result, interfaces, problems, key_dir, reported):

@@ -32,7 +32,8 @@ def decide(facts):
     """facts: module_loaded, module_available, container (str or None),
     kernel_release, distribution ('debian', ...), distribution_major (int),
     installed (set of package names), dns (bool: resolvconf needed),
-    gateway (bool) and has_firewall_tool (iptables or nft on PATH).
+    firewall_tool (bool: iptables or nftables needed) and has_firewall_tool
+    (iptables or nft on PATH).
     -> dict(method, reason, packages, missing, backports)"""
     release = facts.get("kernel_release", "")
     major = facts.get("distribution_major") or 0
@@ -57,7 +58,7 @@ def decide(facts):
         packages += [DKMS, "linux-headers-%s" % release]
     if facts.get("dns"):
         packages.append("openresolv")
-    if facts.get("gateway") and not facts.get("has_firewall_tool"):
+    if facts.get("firewall_tool") and not facts.get("has_firewall_tool"):
         packages.append("iptables")
     installed = set(facts.get("installed") or ())
     return {

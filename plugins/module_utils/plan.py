@@ -17,6 +17,22 @@ def load(hostvars_by_host):
     return interfaces, problems
 
 
+def _is_default(prefix):
+    return prefix.endswith("/0")
+
+
+def firewall_hosts(interfaces):
+    """Hosts that need iptables or nftables: gateways (MASQUERADE), and hosts
+    with a /0 in AllowedIPs (wg-quick marks packets with them)."""
+    hosts = set()
+    for members in interfaces.values():
+        exits = any(_is_default(p) for m in members.values() for p in m["allowed_ips"])
+        for host, m in members.items():
+            if m["gateway"] or any(_is_default(p) for p in m["via_hub"]) or (exits and not topology.is_spoke(m)):
+                hosts.add(host)
+    return sorted(hosts)
+
+
 def resolve_keys(interfaces, public_keys, problems, allow_missing=False):
     """Give each member its public key: an inventory override wins over the
     key store. ``public_keys`` maps (interface, host) to a key."""

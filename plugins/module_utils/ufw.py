@@ -42,3 +42,12 @@ def current_rules(show_added_text):
 def plan(desired, current):
     """-> (rules to add, rules to delete)"""
     return [r for r in desired if r not in current], [r for r in current if r not in desired]
+
+
+def delete_args(rule):
+    """The argv (after `ufw`) that deletes a rule: without its comment, and
+    `route delete ...` for routed rules, which is the only form ufw accepts."""
+    words = rule.partition(" comment ")[0].split()
+    if words[0] == "route":
+        return ["route", "delete"] + words[1:]
+    return ["delete"] + words

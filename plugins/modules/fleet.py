@@ -78,8 +78,8 @@ exports:
     and QR code for a terminal (C(txt)) under O(key_dir)C(/export/). These files hold the device's private key.
   returned: with stage=plan
   type: dict
-gateways:
-  description: The hosts that are egress gateways.
+firewall_hosts:
+  description: The hosts that need iptables or nftables (egress gateways, and hosts with a default route in AllowedIPs).
   returned: success
   type: list
   elements: str

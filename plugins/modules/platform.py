@@ -27,8 +27,9 @@ options:
     description: The host's interfaces set C(DNS), so C(resolvconf) is needed.
     type: bool
     default: false
-  gateway:
-    description: The host is an egress gateway, so it needs iptables unless it has nftables.
+  firewall_tool:
+    description: The host needs iptables or nftables (an egress gateway, or a default route in AllowedIPs, which
+      wg-quick handles with packet marks); iptables is installed unless one of them is there.
     type: bool
     default: false
 """
@@ -99,7 +100,7 @@ def container_kind(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False), gateway=dict(type="bool", default=False)),
+    module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False), firewall_tool=dict(type="bool", default=False)),
                            supports_check_mode=True)
     try:
         with open("/etc/os-release") as handle:
@@ -119,7 +120,7 @@ def main():
         distribution_major=major,
         installed=install_plan.parse_dpkg_query(out),
         dns=module.params["dns"],
-        gateway=module.params["gateway"],
+        firewall_tool=module.params["firewall_tool"],
         has_firewall_tool=bool(module.get_bin_path("iptables") or module.get_bin_path("nft")),
     )
     ufw_bin = module.get_bin_path("ufw")

@@ -227,7 +227,7 @@ class Routing:
                 self.run([binary] + _split_rule(rule))
         for rule in delete:
             if self.act("ufw delete " + rule):
-                self.run([binary, "delete"] + _split_rule(rule))
+                self.run([binary] + ufw.delete_args(rule))
 
 
 def _split_rule(rule):
