@@ -54,8 +54,14 @@ class ActionModule(ActionBase):
         if not members:
             raise AnsibleActionFail("the inventory has no group %r (set wireguard_group to the group of WireGuard hosts)" % group)
         interfaces, problems = fleet_plan.load({h: _inventory_vars(hostvars, h) for h in members})
+        key_dir = args.get("key_dir")
+        if not problems.errors and stage == "validate":
+            # every check that needs peers, on keys known so far, before any host is touched
+            keys = key_store.read_public(key_dir, {i: list(m) for i, m in interfaces.items()}) if key_dir else {}
+            fleet_plan.resolve_keys(interfaces, keys, problems, allow_missing=True)
+            if not problems.errors:
+                fleet_plan.plan(interfaces, problems)
         if not problems.errors and stage == "plan":
-            key_dir = args.get("key_dir")
             if not key_dir:
                 raise AnsibleActionFail("key_dir is required with stage=plan")
             play_hosts = args.get("hosts") or task_vars.get("ansible_play_hosts_all", [])

@@ -27,9 +27,14 @@ MEMBER_KEYS = (
     "address", "port", "endpoint", "topology", "hub", "network", "unmanaged",
     "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
     "mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down",
+    "management_address", "keep_management_path",
 )
 # keys that describe the network as a whole and may sit in group vars
-_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway")
+_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path")
+# connections that do not go over the network: a tunnel cannot cut them off
+_LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "community.docker.docker_api",
+                      "lxc", "community.general.lxc", "chroot", "community.general.chroot",
+                      "containers.podman.podman", "podman")
 
 
 def as_list(value):
@@ -152,7 +157,15 @@ def normalize_member(host, ifname, s, prefix, problems):
         "public_key": s.get("public_key") or None,
         "options": {},
         "var_prefix": prefix,
+        "keep_management_path": _as_bool(s.get("keep_management_path") or False),
+        "management_address": None,
     }
+    if s.get("management_address"):
+        try:
+            member["management_address"] = str(ipaddress.ip_address(str(s["management_address"])))
+        except ValueError:
+            problems.error(host, v("management_address"), "%r is not an IP address" % (s["management_address"],),
+                           "set the address the controller connects to, or leave it unset")
     if member["topology"] is not None and member["topology"] not in TOPOLOGIES:
         problems.error(host, v("topology"), "unknown topology %r" % (member["topology"],), "use mesh or star")
     if s.get("endpoint"):
@@ -183,6 +196,17 @@ def normalize_member(host, ifname, s, prefix, problems):
     return member
 
 
+def management_address(hostvars):
+    """The IP address the controller reaches this host at over the network,
+    or None (a local or container connection, or a name we cannot check)."""
+    if str(hostvars.get("ansible_connection") or "ssh") in _LOCAL_CONNECTIONS:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(hostvars.get("ansible_host") or "")))
+    except ValueError:
+        return None
+
+
 def normalize(hostvars_by_host):
     """{host: vars} -> ({ifname: {host: member}}, Problems)."""
     problems = Problems()
@@ -199,7 +223,7 @@ def normalize(hostvars_by_host):
                 problems.error(host, "wireguard_interfaces", "%s is defined twice" % ifname,
                                "define each interface once per host")
                 continue
-            member["ansible_host"] = hostvars_by_host[host].get("ansible_host")
-            member["connection"] = hostvars_by_host[host].get("ansible_connection")
+            if member["management_address"] is None:
+                member["management_address"] = management_address(hostvars_by_host[host])
             interfaces[member["interface"]][host] = member
     return interfaces, problems

@@ -63,7 +63,19 @@ def desired_interface(topo, host):
     for key in OPTION_KEYS:
         if key in m["options"]:
             desired[key] = m["options"][key]
+    if m["keep_management_path"] and m["management_address"]:
+        desired["post_up"], desired["pre_down"] = _management_rule_hooks(m["management_address"], desired)
     return desired
+
+
+def _management_rule_hooks(address, desired):
+    """Traffic from the address the controller uses keeps the main table, so
+    replies to the controller never enter the tunnel's default route."""
+    family = "-6" if ":" in address else "-4"
+    rule = "ip %s rule %%s from %s lookup main priority 1000" % (family, address)
+    post_up = list(desired.get("post_up") or []) + [rule % "add"]
+    pre_down = [rule % "del"] + list(desired.get("pre_down") or [])
+    return post_up, pre_down
 
 
 def plan(interfaces, problems, hosts=None):
@@ -77,6 +89,7 @@ def plan(interfaces, problems, hosts=None):
                 continue
             desired = desired_interface(topo, host)
             validation.check_allowed_ips(host, ifname, desired["peers"], problems)
+            validation.check_management_path(topo.members[host], desired, problems)
             result.setdefault(host, {})[ifname] = desired
     return result
 

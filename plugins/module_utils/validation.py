@@ -50,6 +50,7 @@ def check_members(interfaces, problems):
                     if not any(ip.version == n.version and ip in n for n in networks):
                         problems.error(host, _var(members[host], "address"), "%s is outside %s's network %s" % (address, ifname, ", ".join(map(str, networks))),
                                        "pick an address inside the network or add its prefix to wireguard_network")
+        _check_route_asymmetry(ifname, members, networks, problems)
         _check_unreachable_pairs(ifname, members, problems)
 
 
@@ -70,6 +71,25 @@ def _check_hub(ifname, members, m, problems):
     elif not hub["endpoint"]:
         problems.error(host, _var(m, "hub"), "hub %s has no wireguard_endpoint, so %s cannot reach it" % (hub["host"], host),
                        "set wireguard_endpoint on %s" % hub["host"])
+
+
+def _check_route_asymmetry(ifname, members, networks, problems):
+    """The talk's failure story 6: a host that claims tunnel addresses (the
+    network, or another member's address) as prefixes behind it. Peers with a
+    direct link answer directly while traffic to them goes through that host:
+    WireGuard cannot route the two directions differently."""
+    addresses = {a: h for h, m in members.items() for a in m["addresses"]}
+    for host in sorted(members):
+        m = members[host]
+        for prefix in m["allowed_ips"]:
+            net = ipaddress.ip_network(prefix)
+            others = sorted({h for a, h in addresses.items() if h != host and ipaddress.ip_address(a) in net})
+            overlaps = [str(n) for n in networks if n.version == net.version and n.overlaps(net)]
+            if others or overlaps:
+                problems.error(host, _var(m, "allowed_ips"), "%s overlaps %s on %s: traffic would go one way through %s "
+                               "and come back directly, which WireGuard cannot do" % (
+                                   prefix, ", ".join(others) or ", ".join(overlaps), ifname, host),
+                               "list only prefixes behind %s that are outside the tunnel network; to route through a hub, make the host its spoke" % host)
 
 
 def _check_unreachable_pairs(ifname, members, problems):
@@ -104,3 +124,27 @@ def check_allowed_ips(host, ifname, peers, problems):
                                "route each prefix through one peer only")
             else:
                 owner[prefix] = peer["name"]
+
+
+def check_management_path(member, desired, problems):
+    """AllowedIPs that would capture the path the controller uses to reach the
+    host (a default route, or a prefix holding its address) lock the operator
+    out the moment the tunnel comes up."""
+    address = member["management_address"]
+    table = str(desired.get("table") or "auto").lower()
+    if address is None or table not in ("auto", "main") or member["unmanaged"]:
+        return
+    ip = ipaddress.ip_address(address)
+    for peer in desired["peers"]:
+        for prefix in peer["allowed_ips"]:
+            net = ipaddress.ip_network(prefix)
+            if net.version == ip.version and ip in net:
+                if member["keep_management_path"]:
+                    return
+                problems.error(member["host"], _var(member, "via_hub") if member["via_hub"] else "wireguard_allowed_ips",
+                               "%s (through %s) captures %s, the address Ansible reaches %s at: the tunnel would cut "
+                               "the controller off" % (prefix, peer["name"], address, member["host"]),
+                               "set wireguard_keep_management_path: true (adds a policy rule so traffic from %s keeps "
+                               "using the main routing table), or set wireguard_table to a number and route it yourself; "
+                               "see docs/safety.md" % address)
+                return

@@ -12,8 +12,8 @@ description:
   - Runs on the controller only (an action plugin); run it once per play with C(run_once).
   - Reads the C(wireguard_*) variables of every host of O(group) from the inventory, not only of the
     hosts in the play, so a run with C(--limit) still computes complete peer lists.
-  - With O(stage=validate) it checks the inventory and fails with one line per problem, naming the host,
-    the variable and the fix, before any host is touched.
+  - With O(stage=validate) it checks the inventory (values, and what the peers would be with the keys known so far)
+    and fails with one line per problem, naming the host, the variable and the fix, before any host is touched.
   - With O(stage=plan) it also stores the public keys the keypair task reported under O(key_dir),
     reads the keys of hosts outside the play from there, makes keys for unmanaged devices (kept under
     O(key_dir)C(/private/), never printed), writes their app-safe configs and QR codes under O(key_dir)C(/export/),
@@ -45,6 +45,7 @@ options:
     default: plan
   key_dir:
     description: The controller directory of the key store (C(public/<interface>/<host>.pub), and C(private/) for unmanaged devices).
+      Required with O(stage=plan); with O(stage=validate), its public keys are checked for duplicates.
     type: path
   register:
     description: The name under which the keypair task's results were registered (a loop over interfaces).

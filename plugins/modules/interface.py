@@ -256,10 +256,17 @@ def decide(host, old_text, new_cfg, public_key, private_key_path):
     return ("live" if commands else "none"), None, commands
 
 
-def bring_up(host, mode):
-    if mode == "restart" and host.unit_state("is-active") != "active" and host.link_exists():
+def take_down(host):
+    """Stop with the config still on disk, so its own PreDown/PostDown hooks
+    (such as firewall rules it added) run, not the new file's."""
+    if host.unit_state("is-active") == "active":
+        host.run(["systemctl", "stop", host.unit])
+    elif host.link_exists():
         host.run(["wg-quick", "down", host.name])
-    host.run(["systemctl", "restart" if mode == "restart" else "start", host.unit])
+
+
+def bring_up(host):
+    host.run(["systemctl", "start", host.unit])
     if not host.link_exists():
         raise ApplyError("%s did not bring %s up" % (host.unit, host.name))
 
@@ -275,7 +282,10 @@ def restore(host, config_path, old_text, was_up):
         return
     files.write_atomic(config_path, old_text, 0o600)
     if was_up:
-        host.run(["systemctl", "restart", host.unit], check=False)
+        host.run(["systemctl", "stop", host.unit], check=False)
+        if host.link_exists():
+            host.run(["ip", "link", "del", "dev", host.name], check=False)
+        host.run(["systemctl", "start", host.unit], check=False)
 
 
 def present(module, host, p):
@@ -313,12 +323,14 @@ def present(module, host, p):
     was_up = host.link_exists()
     files.ensure_dir(os.path.dirname(config_path), 0o700)
     try:
+        if mode == "restart":
+            take_down(host)
         if config_changed:
             files.write_atomic(config_path, new_text, 0o600)
         for argv, _ in commands:
             host.run(argv)
         if mode in ("start", "restart"):
-            bring_up(host, mode)
+            bring_up(host)
     except ApplyError as exc:
         journal = host.journal()
         restore(host, config_path, old_text, was_up)

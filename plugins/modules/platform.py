@@ -69,6 +69,11 @@ backports:
   description: Whether the packages come from buster-backports.
   returned: always
   type: bool
+unavailable:
+  description: The packages of RV(missing) that apt has no candidate for (such as wireguard-go on Debian 11).
+  returned: always
+  type: list
+  elements: str
 ufw_active:
   description: Whether ufw is installed and active.
   returned: always
@@ -99,6 +104,13 @@ def container_kind(module):
     return None
 
 
+def has_candidate(module, package):
+    """Whether apt can install the package (Debian 11 has no wireguard-go, for one)."""
+    rc, out, _ = module.run_command(["apt-cache", "policy", package])
+    candidates = [line.split(":", 1)[1].strip() for line in out.splitlines() if line.strip().startswith("Candidate:")]
+    return rc == 0 and bool(candidates) and candidates[0] != "(none)"
+
+
 def main():
     module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False), firewall_tool=dict(type="bool", default=False)),
                            supports_check_mode=True)
@@ -126,7 +138,10 @@ def main():
     ufw_bin = module.get_bin_path("ufw")
     ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
     routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
-    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, **install_plan.decide(facts))
+    decision = install_plan.decide(facts)
+    # with backports not enabled yet, apt cannot know; the install task will tell
+    decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(module, p)]
+    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, **decision)
 
 
 if __name__ == "__main__":

@@ -78,3 +78,16 @@ def test_interface_comes_back_after_a_restart():
         time.sleep(1)
     assert len(wg_dump(node)) == len(HOSTS) - 1
     assert ping(node, TUNNEL["mesh1"]) and ping(node, TUNNEL["mesh3"])
+
+
+def test_failed_apply_restores_the_working_tunnel():
+    """A PostUp that fails: the task fails with the reason, the old config
+    comes back and the tunnel works again."""
+    node = testinfra.get_host("mesh1", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], connection="ansible")
+    before = node.check_output("sha256sum /etc/wireguard/wg0.conf")
+    rc, output = run_playbook(project_file("playbooks", "site.yml"), "--limit", "mesh1",
+                              "-e", '{"wireguard_post_up": ["false"]}')
+    assert rc != 0
+    assert "the previous config was restored" in output
+    assert node.check_output("sha256sum /etc/wireguard/wg0.conf") == before
+    assert ping(node, TUNNEL["mesh2"]) and ping(node, TUNNEL["mesh3"])

@@ -40,6 +40,22 @@ def test_spoke_still_reaches_the_hub_endpoint_directly(host):
     assert host.run("ping -c 1 -W 2 172.30.40.11").rc == 0
 
 
+def test_management_path_stays_out_of_the_tunnel(host):
+    """With the opt-in, traffic from the management address keeps the main
+    table (replies to the controller leave by the uplink, not wg0); any
+    other source takes the tunnel's default route."""
+    assert "from 172.30.40.12 lookup main" in host.check_output("ip -4 rule show")
+    assert "dev wg0" not in host.check_output("ip -4 route get 198.51.100.7 from 172.30.40.12")
+    assert "dev wg0" in host.check_output("ip -4 route get 198.51.100.7")
+
+
+def test_without_the_opt_in_the_default_route_is_refused(host):
+    rc, output = run_playbook(project_file("playbooks", "site.yml"), "-e", '{"wireguard_keep_management_path": false}')
+    assert rc != 0
+    assert "host gw-spoke: wireguard_via_hub: 0.0.0.0/0 (through gw-hub) captures 172.30.40.12" in output
+    assert not re.search(r"changed=[1-9]", output)
+
+
 def test_nat_rules_are_kept_by_a_unit_and_not_duplicated(host):
     hub = node("gw-hub")
     assert hub.service("fleetnet-wireguard-nat").is_enabled

@@ -1,0 +1,42 @@
+"""Each broken inventory in tests/inventories/broken/ stops the real site
+playbook before any host is touched, with a message that names the host,
+the variable and the fix (expected: tests/inventories/broken-expected.yml).
+
+The hosts are on loopback port 1, so even a check that wrongly passed could
+not reach anything."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CASES = ROOT / "tests" / "inventories" / "broken"
+EXPECTED = yaml.safe_load((ROOT / "tests" / "inventories" / "broken-expected.yml").read_text())
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in CASES.glob("*.yml")))
+def test_broken_inventory_is_refused_before_any_host_changes(case, tmp_path):
+    expected = EXPECTED[case]
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text((CASES / (case + ".yml")).read_text())
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"), ANSIBLE_HOST_KEY_CHECKING="False")
+    proc = subprocess.run(["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / "site.yml")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT, check=False)
+    out = proc.stdout
+    assert proc.returncode != 0, out
+    line = "host %s: %s: " % (expected["host"], expected["variable"])
+    assert line in out, out
+    problem = out[out.index(line):].splitlines()[0]
+    assert expected["message"] in problem and "Fix: " in problem, problem
+    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)", out, re.M)
+    assert recap, out
+    assert all(changed == "0" and unreachable == "0" for _, _, changed, unreachable in recap), recap
+    # the key store was never written: nothing was done, not even on the controller
+    assert not (tmp_path / ".wireguard").exists()
