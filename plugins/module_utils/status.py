@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import reconcile, wg_config, wg_dump
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.inventory import split_endpoint
 
 REKEY_AFTER_TIME = 120
@@ -184,6 +184,39 @@ def handshake_age(now, latest):
     return max(0, int(now) - int(latest))
 
 
+def interface_facts(now, link, addresses, dump, config, service, sockets):
+    """One interface's facts from what the host said: `ip -j -d link show`
+    (None when the link is absent), `ip -j address show`, `wg show IF dump`
+    (None when unavailable), the file's summary, the service's states and the
+    UDP sockets. The dump's private key is dropped by wg_dump."""
+    facts = {"exists": bool(link), "up": False, "implementation": None, "mtu": None, "addresses": [],
+             "public_key": None, "has_private_key": None, "listen_port": None, "peers": {},
+             "service": service, "config": config, "config_drift": []}
+    state = None
+    if link:
+        facts.update(parse_link(link))
+        facts["addresses"] = reconcile.parse_addresses(addresses or [])
+        state = wg_dump.parse_dump(dump) if dump else None
+    if state:
+        for peer in state["peers"].values():
+            peer["handshake_age"] = handshake_age(now, peer["latest_handshake"])
+        facts.update({k: state[k] for k in ("public_key", "has_private_key", "listen_port", "peers")})
+        facts["config_drift"] = config_drift(config, state, facts["addresses"])
+    facts["port_holders"] = port_holders(sockets, facts["listen_port"] or config.get("listen_port"), facts["up"])
+    return facts
+
+
+def host_facts(now, interfaces, forwarding, nat_outputs):
+    """The info module's result: the interfaces' facts, the forwarding
+    sysctls ({ipv4, ipv6}: True/False/None) and what the NAT tools said."""
+    return {
+        "now": int(now),
+        "forwarding": forwarding,
+        "nat": {"masquerade": has_masquerade(nat_outputs), "sources": sorted(k for k, v in nat_outputs.items() if v is not None)},
+        "interfaces": interfaces,
+    }
+
+
 # ------------------------------------------------------------ link verdicts
 
 def keepalive_limit(keepalive):
@@ -300,6 +333,7 @@ class Fleet:
                     if peer.get("public_key"):
                         self.keys[(ifname, peer["name"])] = peer["public_key"]
         self.networks = {i: sorted(m) for i, m in self.networks.items()}
+        self._hubs = {}
 
     def desired(self, host, ifname):
         return (self.plan.get(host) or {}).get(ifname)
@@ -313,6 +347,15 @@ class Fleet:
             for peer in self.desired(host, ifname).get("peers") or []:
                 pairs.add(tuple(sorted((host, peer["name"]))))
         return sorted(pairs)
+
+    def hub_of(self, host, ifname):
+        """The host's hub on ifname, or None; worked out once per network."""
+        if ifname not in self._hubs:
+            self._hubs[ifname] = {h: _find_hub(self, h, ifname) for h in self.networks.get(ifname, [])}
+        return self._hubs[ifname].get(host)
+
+    def spokes_of(self, host, ifname):
+        return [h for h in self.networks.get(ifname, []) if self.hub_of(h, ifname) == host]
 
     def live_key(self, host, ifname):
         iface = _iface(self.infos.get(host), ifname)
@@ -385,7 +428,7 @@ def _host_checks(fleet, host, ifname, out):
     if holders:
         names = sorted({h["process"] or "the kernel (another WireGuard interface?)" for h in holders})
         out.add("port_clash", ERROR, "UDP port %s that %s needs is taken by %s" % (port, ifname, ", ".join(names)),
-                "give %s its own wireguard_port, or stop what holds the port (seed: 失敗例2)" % ifname,
+                "give %s its own wireguard_port, or stop what holds the port" % ifname,
                 ifname, host)
     if desired is not None and not iface.get("up"):
         state = "not there" if not iface.get("exists") else "down"
@@ -394,7 +437,7 @@ def _host_checks(fleet, host, ifname, out):
                 "systemctl start %s; if it fails, read journalctl -u %s" % (unit, unit), ifname, host)
     if desired is not None and service.get("enabled") not in (None, "enabled"):
         out.add("service_not_enabled", WARNING, "%s is %s: %s will not come back after a reboot" % (unit, service["enabled"], ifname),
-                "systemctl enable %s (seed: 失敗例2, started by hand but never enabled)" % unit, ifname, host)
+                "systemctl enable %s (it was started, or brought up with wg-quick, but never enabled)" % unit, ifname, host)
     if iface.get("up") and service.get("active") not in (None, "active"):
         out.add("service_inactive", WARNING, "%s is up but %s is %s: it was brought up by hand" % (ifname, unit, service["active"]),
                 "wg-quick down %s && systemctl start %s" % (ifname, unit), ifname, host)
@@ -407,13 +450,14 @@ def _host_checks(fleet, host, ifname, out):
                 "fix the file or re-run the site playbook", ifname, host)
     for key, endpoint in mdns_endpoints(config):
         out.add("mdns_endpoint", ERROR, "the file reaches peer %s at %s, an mDNS name that cannot be resolved while the host boots" % (
-            fleet_peer_name(fleet, ifname, key), endpoint),
-            "use an IP address or a DNS name (seed: 失敗例3)", ifname, host)
+            _peer_name(fleet, ifname, key), endpoint),
+            "use an IP address or a DNS name that resolves at boot", ifname, host)
     if iface.get("config_drift"):
         out.add("config_drift", WARNING, "the file differs from the running %s: %s" % (ifname, "; ".join(iface["config_drift"])),
                 "re-run the site playbook, or find who changed the interface by hand", ifname, host)
     if desired is None:
-        if iface.get("exists"):
+        # without a plan (the inventory did not load) every interface is unknown
+        if iface.get("exists") and not fleet.problems:
             out.add("unknown_interface", WARNING, "%s is on the host but the inventory does not define it" % ifname,
                     "add it to the inventory, or remove it (fleetnet.wireguard.interface state=absent)", ifname, host)
         return
@@ -421,7 +465,7 @@ def _host_checks(fleet, host, ifname, out):
     _key_checks(fleet, host, ifname, iface, out)
 
 
-def fleet_peer_name(fleet, ifname, key):
+def _peer_name(fleet, ifname, key):
     for (i, host), k in fleet.keys.items():
         if i == ifname and k == key:
             return host
@@ -435,18 +479,19 @@ def _families(desired):
 def _forwarding_checks(fleet, host, ifname, desired, info, out):
     forwarding = info.get("forwarding") or {}
     if desired.get("forwarding"):
-        spokes = _spokes_of(fleet, host, ifname)
+        spokes = fleet.spokes_of(host, ifname)
         why = "it routes for %s" % ", ".join(spokes) if spokes else "it routes for its peers"
         for version, key, sysctl in ((4, "ipv4", "net.ipv4.ip_forward"), (6, "ipv6", "net.ipv6.conf.all.forwarding")):
             if version in _families(desired) and forwarding.get(key) is False:
                 out.add("forwarding_off", ERROR, "%s=0 but %s on %s: peers cannot reach each other through it" % (sysctl, why, ifname),
-                        "sysctl -w %s=1 and keep it in /etc/sysctl.d; with ufw also allow routed traffic (seed: 失敗例4)" % sysctl,
+                        "sysctl -w %s=1 and keep it in /etc/sysctl.d (the site playbook does both); "
+                        "with ufw also allow routed traffic (ufw route allow in on %s)" % (sysctl, ifname),
                         ifname, host)
     if desired.get("gateway"):
         masquerade = (info.get("nat") or {}).get("masquerade")
         if masquerade is False:
             out.add("no_masquerade", ERROR, "the host is a gateway (wireguard_gateway) but no MASQUERADE rule exists: peers cannot get out",
-                    "add a MASQUERADE rule for the outgoing interface (iptables/ip6tables -t nat, or nft) (seed: 失敗例5)",
+                    "add a MASQUERADE rule for the outgoing interface (iptables/ip6tables -t nat, or nft)",
                     ifname, host)
         elif masquerade is None:
             out.add("no_masquerade", WARNING, "the host is a gateway but neither iptables nor nft could be asked about MASQUERADE",
@@ -516,7 +561,7 @@ def _explain(fleet, ifname, link, sides, verdict, lost, out):
         sender, receiver = lost[0]
         port = _port_of(_iface(fleet.infos.get(receiver), ifname) or {}, fleet.desired(receiver, ifname))
         out.add("firewall", ERROR, "%s sends to %s but %s receives nothing, while the other way works" % (sender, receiver, receiver),
-                "a firewall on %s (UDP port %s) or on the path drops the packets: allow UDP %s in (seed: 送信しているのに受信していない)" % (
+                "a firewall on %s (UDP port %s) or on the path drops the packets: allow UDP %s in" % (
                     receiver, port, port), ifname, receiver, link)
         return "%s receives nothing from %s" % (receiver, sender)
     if lost:
@@ -539,14 +584,15 @@ def _explain(fleet, ifname, link, sides, verdict, lost, out):
 
 def _nat_checks(fleet, ifname, link, sa, sb, out):
     """A peer without an endpoint can only be reached after it speaks first:
-    it must send keepalives, or the other side never gets through (seed: 失敗例1)."""
+    it must send keepalives, or the other side never gets through."""
     for s, o in ((sa, sb), (sb, sa)):
         theirs = next((p for p in (fleet.desired(o["host"], ifname) or {}).get("peers") or [] if p["name"] == s["host"]), None)
         if theirs is None or theirs.get("endpoint") or s["state"] != OK or s["keepalive"]:
             continue
-        out.add("nat_no_keepalive", WARNING, "%s has no endpoint (behind NAT?) and sends no keepalive to %s: %s cannot reach it until it speaks first" % (
-            s["host"], o["host"], o["host"]),
-            "set wireguard_persistent_keepalive: 25 on %s (or give it an endpoint)" % s["host"], ifname, s["host"], link)
+        out.add("nat_no_keepalive", WARNING,
+                "%s has no endpoint (behind NAT?) and sends no keepalive to %s: %s cannot reach it until it speaks first" % (
+                    s["host"], o["host"], o["host"]),
+                "set wireguard_persistent_keepalive: 25 on %s (or give it an endpoint)" % s["host"], ifname, s["host"], link)
 
 
 def _age_text(age):
@@ -578,13 +624,14 @@ def report(infos, fleet_result, baseline=None, hosts=None):
     for ifname in names:
         links = [_link_checks(fleet, ifname, link, out) for link in fleet.links(ifname)]
         hosts_view = {}
-        for host in sorted(set(fleet.networks.get(ifname, [])) | {h for h, i in fleet.infos.items() if ifname in (i.get("interfaces") or {})}):
+        live_on = {h for h, i in fleet.infos.items() if ifname in (i.get("interfaces") or {})}
+        for host in sorted(set(fleet.networks.get(ifname, [])) | live_on):
             desired = fleet.desired(host, ifname) or {}
             iface = _iface(fleet.infos.get(host), ifname)
             hosts_view[host] = {
                 "addresses": desired.get("addresses") or (iface or {}).get("addresses") or [],
                 "role": _role(fleet, host, ifname),
-                "hub": _hub_of(fleet, host, ifname),
+                "hub": fleet.hub_of(host, ifname),
                 "unmanaged": bool(desired.get("unmanaged")),
                 "up": (iface or {}).get("up"),
                 "implementation": (iface or {}).get("implementation"),
@@ -594,7 +641,7 @@ def report(infos, fleet_result, baseline=None, hosts=None):
             if host in fleet.infos:
                 _host_checks(fleet, host, ifname, out)
         networks[ifname] = {"links": links, "hosts": hosts_view}
-    diagnoses = _dedupe(out.items)
+    diagnoses = out.items
     counts = {}
     for net in networks.values():
         for link in net["links"]:
@@ -611,49 +658,29 @@ def report(infos, fleet_result, baseline=None, hosts=None):
 def _role(fleet, host, ifname):
     if fleet.desired(host, ifname) is None:
         return "unknown"
-    if _is_spoke(fleet, host, ifname):
+    if fleet.hub_of(host, ifname):
         return "spoke"
-    if _spokes_of(fleet, host, ifname):
+    if fleet.spokes_of(host, ifname):
         return "hub"
     return "backbone"
 
 
-def _spokes_of(fleet, host, ifname):
-    return [h for h in fleet.networks.get(ifname, []) if h != host and _hub_of(fleet, h, ifname) == host]
-
-
-def _is_spoke(fleet, host, ifname):
-    return _hub_of(fleet, host, ifname) is not None
-
-
-def _hub_of(fleet, host, ifname):
-    """A spoke has exactly one peer, its hub, through which it reaches other
-    members (the plan does not say who is a hub; the routes do)."""
-    desired = fleet.desired(host, ifname) or {}
-    peers = desired.get("peers") or []
-    members = fleet.networks.get(ifname, [])
-    if len(peers) != 1 or len(members) <= 2:
+def _find_hub(fleet, host, ifname):
+    """A spoke has exactly one peer, its hub, and reaches other members
+    through a network-wide prefix routed to it. (A backbone member with one
+    peer has only host prefixes behind that peer: the hub and its spokes.)
+    The plan does not say who is a hub; the routes do."""
+    peers = (fleet.desired(host, ifname) or {}).get("peers") or []
+    if len(peers) != 1:
         return None
     hub = peers[0]["name"]
-    others = [h for h in members if h not in (host, hub)]
-    mine = set(_tunnel_ips(desired))
-    reach = set()
+    others = [ipaddress.ip_address(ip) for h in fleet.networks.get(ifname, []) if h not in (host, hub)
+              for ip in _tunnel_ips(fleet.desired(h, ifname) or {})]
     for prefix in peers[0].get("allowed_ips") or []:
         net = ipaddress.ip_network(prefix, strict=False)
-        for h in others:
-            reach.update(ip for ip in _tunnel_ips(fleet.desired(h, ifname) or {}) if ipaddress.ip_address(ip) in net and ip not in mine)
-    return hub if reach else None
-
-
-def _dedupe(items):
-    seen = set()
-    out = []
-    for d in items:
-        key = (d["kind"], d["network"], d["host"], tuple(d["link"] or ()), d["message"])
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
+        if net.prefixlen < net.max_prefixlen and any(ip.version == net.version and ip in net for ip in others):
+            return hub
+    return None
 
 
 # ------------------------------------------------------------- presentation

@@ -21,10 +21,11 @@ COLORS = {
     "missing": "#c62828",
     "unknown": "#bdbdbd",
 }
+VERDICT_ORDER = ("up", "idle", "stale", "never", "one-way", "missing", "unknown")
 DASHES = {"never": "8 5", "missing": "2 6", "unknown": "4 4"}
 HOST_FILL = {"error": "#ffcdd2", "warning": "#ffe0b2", None: "#e8f5e9"}
 BACKBONE_RADIUS = 160
-SPOKE_DISTANCE = 120
+SPOKE_DISTANCE = 170
 NODE_RADIUS = 22
 MARGIN = 110
 
@@ -41,8 +42,10 @@ def layout(hosts):
     pos, angle = {}, {}
     if len(backbone) == 1:
         pos[backbone[0]] = (0.0, 0.0)
+    # two on a line side by side, more on a circle from the top
+    start = 180 if len(backbone) == 2 else -90
     for i, host in enumerate(backbone if len(backbone) > 1 else []):
-        angle[host] = -90 + 360.0 * i / len(backbone)
+        angle[host] = start + 360.0 * i / len(backbone)
         pos[host] = _polar(0, 0, BACKBONE_RADIUS, angle[host])
     by_hub = {}
     for host in spokes:
@@ -50,8 +53,10 @@ def layout(hosts):
     for hub, mine in sorted(by_hub.items()):
         hx, hy = pos[hub]
         if hub not in angle:  # the hub sits in the middle: spokes all around
+            # half a step round for an even count keeps a spoke off the hub's labels below it
+            turn = 0.5 if len(mine) % 2 == 0 else 0.0
             for j, host in enumerate(mine):
-                pos[host] = _polar(hx, hy, BACKBONE_RADIUS, -90 + 360.0 * j / len(mine))
+                pos[host] = _polar(hx, hy, BACKBONE_RADIUS, -90 + 360.0 * (j + turn) / len(mine))
             continue
         spread = min(120.0, 35.0 * (len(mine) - 1))
         for j, host in enumerate(mine):
@@ -60,13 +65,25 @@ def layout(hosts):
     return pos
 
 
+def _labels_above(host, hosts, pos):
+    """Labels go on the side away from the node's links: outward for a spoke
+    and a backbone member, inward for a hub (its spokes are outside)."""
+    view = hosts[host]
+    anchor = pos.get(view.get("hub")) if view.get("role") == "spoke" else (0.0, 0.0)
+    above = pos[host][1] < (anchor or (0.0, 0.0))[1] - 1
+    has_spokes = any(v.get("role") == "spoke" and v.get("hub") == host for v in hosts.values())
+    return not above if has_spokes and pos[host] != (0.0, 0.0) else above
+
+
 def _worst(diagnoses, host):
     levels = {d["severity"] for d in diagnoses if d["host"] == host}
     return "error" if "error" in levels else ("warning" if "warning" in levels else None)
 
 
 def _text(x, y, content, size=12, weight="normal", anchor="middle", color="#212121"):
-    return '<text x="%.1f" y="%.1f" font-size="%d" font-weight="%s" text-anchor="%s" fill="%s">%s</text>' % (
+    # a halo of the background keeps text readable over lines
+    return ('<text x="%.1f" y="%.1f" font-size="%d" font-weight="%s" text-anchor="%s" fill="%s" '
+            'stroke="#fafafa" stroke-width="3" paint-order="stroke">%s</text>') % (
         x, y, size, weight, anchor, color, escape(content))
 
 
@@ -96,7 +113,7 @@ def _link(link, pos):
     return out
 
 
-def _node(host, view, xy, diagnoses):
+def _node(host, view, xy, above, diagnoses):
     x, y = xy
     worst = _worst(diagnoses, host)
     stroke = {"error": "#c62828", "warning": "#ef6c00"}.get(worst, "#37474f")
@@ -108,14 +125,16 @@ def _node(host, view, xy, diagnoses):
     elif view.get("implementation"):
         details += ", " + view["implementation"]
     addresses = ", ".join(a.split("/")[0] for a in view.get("addresses") or [])
+    # labels on the far side from the links: above a node at the top
+    dy = (-NODE_RADIUS - 34, -NODE_RADIUS - 20, -NODE_RADIUS - 7) if above else (NODE_RADIUS + 16, NODE_RADIUS + 30, NODE_RADIUS + 43)
     return [
         '<g class="host" data-host=%s>' % quoteattr(host),
         "<title>%s</title>" % escape("\n".join(tip)),
         '<circle cx="%.1f" cy="%.1f" r="%d" fill="%s" stroke="%s" stroke-width="3"%s/>' % (
             x, y, NODE_RADIUS, HOST_FILL[worst], stroke, dash),
-        _text(x, y + NODE_RADIUS + 16, host, 13, "bold"),
-        _text(x, y + NODE_RADIUS + 30, addresses, 11, color="#455a64"),
-        _text(x, y + NODE_RADIUS + 43, details, 10, color="#607d8b"),
+        _text(x, y + dy[0], host, 13, "bold"),
+        _text(x, y + dy[1], addresses, 11, color="#455a64"),
+        _text(x, y + dy[2], details, 10, color="#607d8b"),
         "</g>",
     ]
 
@@ -126,9 +145,9 @@ def render(ifname, network, diagnoses, generated_at=None):
     pos = layout(hosts)
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
-    left, top = min(xs) - MARGIN, min(ys) - MARGIN - 30
-    width = max(xs) - min(xs) + 2 * MARGIN
-    width = max(width, 560)
+    legend = [(v, 44 + 7 * len(v)) for v in VERDICT_ORDER]
+    width = max(max(xs) - min(xs) + 2 * MARGIN, sum(w for _, w in legend) + 24)
+    left, top = (min(xs) + max(xs)) / 2 - width / 2, min(ys) - MARGIN - 30
     legend_y = max(ys) + MARGIN
     height = legend_y - top + 40
     mine = [d for d in diagnoses if d["network"] in (ifname, None)]
@@ -148,13 +167,13 @@ def render(ifname, network, diagnoses, generated_at=None):
     for link in network["links"]:
         out.extend(_link(link, pos))
     for host in sorted(pos):
-        out.extend(_node(host, hosts[host], pos[host], mine))
+        out.extend(_node(host, hosts[host], pos[host], _labels_above(host, hosts, pos), mine))
     x = left + 12
-    for verdict in ("up", "idle", "stale", "never", "one-way", "missing", "unknown"):
+    for verdict, step in legend:
         dash = ' stroke-dasharray="%s"' % DASHES[verdict] if verdict in DASHES else ""
         out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="4"%s/>' % (
             x, legend_y, x + 28, legend_y, COLORS[verdict], dash))
         out.append(_text(x + 34, legend_y + 4, verdict, 11, anchor="start"))
-        x += 44 + 7 * len(verdict)
+        x += step
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -3,7 +3,9 @@ would look at on a WireGuard host, asked of the real host."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import time
 
@@ -50,3 +52,78 @@ def run_playbook(playbook, *args):
 
 def project_file(*parts):
     return os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], *parts)
+
+
+def run_adhoc(pattern, module, module_args, *args):
+    """Run one module ad hoc (`ansible PATTERN -m MODULE -a ARGS`) against the
+    scenario's inventory; -> (rc, output)."""
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(env["MOLECULE_PROJECT_DIRECTORY"], ".collections")
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    proc = subprocess.run(["ansible", "-i", inventory, pattern, "-m", module, "-a", module_args] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+    return proc.returncode, proc.stdout
+
+
+def write_inventory(path, data):
+    """An extra inventory source (YAML is a superset of JSON) to pass as a
+    second `-i`: it adds groups or host variables on top of the scenario's."""
+    with open(path, "w") as handle:
+        json.dump(data, handle, indent=1)
+    return path
+
+
+def recap(output):
+    """PLAY RECAP counters per host: {host: {'ok': n, 'changed': n, ...}}."""
+    hosts = {}
+    for name, counters in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, re.M):
+        hosts[name] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counters)}
+    return hosts
+
+
+class PingStream:
+    """A ping kept running on ``host`` (a testinfra host) across a tunnel
+    while something else changes; stop() tells what was lost.
+
+    Loss counts the sequence numbers never answered before the last answered
+    one, so a reply still on its way when the stream stops is not a loss."""
+
+    def __init__(self, host, address, interval=0.05, log="/tmp/fleetnet-pingstream.log"):
+        self.host, self.address, self.interval, self.log = host, address, interval, log
+        self.pid = None
+
+    def start(self):
+        self.pid = self.host.check_output(
+            "setsid nohup ping -n -i %s %s >%s 2>&1 </dev/null & echo $!" % (self.interval, self.address, self.log))
+        return self
+
+    def stop(self):
+        """-> {'sent': n, 'lost': n, 'longest_outage_s': s, 'max_rtt_ms': ms}; a
+        packet held back while a handshake completes shows as a long RTT."""
+        self.host.run("kill -INT %s" % self.pid)
+        time.sleep(0.3)
+        out = self.host.check_output("cat %s" % self.log)
+        replies = re.findall(r"icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", out)
+        seqs = sorted({int(seq) for seq, _ in replies})
+        if not seqs:
+            sent = int((re.findall(r"(\d+) packets transmitted", out) or ["0"])[0])
+            return {"sent": sent, "lost": sent, "longest_outage_s": round(sent * self.interval, 2), "max_rtt_ms": None}
+        sent = seqs[-1]
+        gaps = [b - a - 1 for a, b in zip([0] + seqs, seqs)]
+        return {"sent": sent, "lost": sent - len(seqs), "longest_outage_s": round(max(gaps) * self.interval, 2),
+                "max_rtt_ms": max(float(rtt) for _, rtt in replies)}
+
+
+def inventory_dir():
+    """The scenario's inventory directory (the key store and status files live under it)."""
+    return os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def status_files(ifname="wg0"):
+    """What the status playbook wrote for one network: (JSON document, SVG text)."""
+    base = os.path.join(inventory_dir(), ".wireguard", "status", ifname)
+    with open(base + ".json") as handle:
+        document = json.load(handle)
+    with open(base + ".svg") as handle:
+        return document, handle.read()
