@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SUITES=${FLEETNET_SUITES:-bookworm}
+IMAGES=${FLEETNET_IMAGES:-bookworm}
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -39,6 +39,6 @@ fi
 mkdir -p .collections/ansible_collections/fleetnet
 ln -sfn "$ROOT" .collections/ansible_collections/fleetnet/wireguard
 
-for suite in $SUITES; do
+for suite in $IMAGES; do
   scripts/build-image.sh "$suite"
 done
