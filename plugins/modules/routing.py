@@ -14,7 +14,7 @@ description:
     that file of ours is removed when a host stops routing.
   - On egress gateways, MASQUERADEs tunnel traffic on the uplink (the device of the default route unless set),
     IPv4 and IPv6, with nftables if the host uses it, else iptables. The rules are kept by the systemd unit
-    C(fleetnet-wireguard-nat.service): they come back at boot, survive interface restarts, are never duplicated,
+    C(fleetnet-wireguard-nat.service), so they come back at boot, survive interface restarts, are never duplicated,
     and are removed when no interface is a gateway any more.
   - Where ufw is active, allows each listen port, routing between tunnel peers on hubs and from the tunnel to
     the uplink on gateways. Hosts without ufw, or with ufw inactive, are left alone.
