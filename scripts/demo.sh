@@ -32,6 +32,13 @@ for f in "${nodes[@]}"; do
   done
   echo
 done
+inventory=$(ls -td ~/.ansible/tmp/molecule.*.default/inventory 2>/dev/null | head -1)
+if [ -n "$inventory" ]; then
+  printf '\n== the fleet as the status playbook sees it (ansible-playbook fleetnet.wireguard.status)\n'
+  ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i "$inventory" playbooks/status.yml -e wireguard_status_probe=false \
+    2>&1 | sed -n '/Show each network/,/PLAY RECAP/p' | grep -v 'PLAY RECAP'
+fi
+
 cat <<'NOTE'
 
 The containers keep running: `docker exec -it mesh1 bash` to look around,

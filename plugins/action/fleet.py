@@ -78,6 +78,7 @@ class ActionModule(ActionBase):
         result["members"] = {i: sorted(m) for i, m in interfaces.items()}
         result["interfaces"] = {h: sorted(i for i in interfaces if h in interfaces[i]) for h in members}
         result["firewall_hosts"] = fleet_plan.firewall_hosts(interfaces)
+        result["dns_hosts"] = sorted({h for ms in interfaces.values() for h, m in ms.items() if m["options"].get("dns")})
         return result
 
     def _plan(self, result, interfaces, problems, key_dir, reported):

@@ -55,7 +55,7 @@ def split_endpoint(text, default_port):
     """'host', 'host:port', '[v6]:port' or a bare v6 address -> (host, port)."""
     text = str(text).strip()
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, dummy, rest = text[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
     elif text.count(":") == 1:
         host, port = text.split(":")
@@ -117,6 +117,12 @@ def _member_settings(hostvars):
         for k in _HOST_WIDE_KEYS:
             if settings[k] is None:
                 settings[k] = hostvars.get("wireguard_" + k)
+        if extra.get("endpoint") is None and settings["endpoint"]:
+            # the host's address, with this interface's own port
+            try:
+                settings["endpoint"] = split_endpoint(settings["endpoint"], 0)[0]
+            except ValueError:
+                pass
         found.append((extra.get("name"), settings, "wireguard_interfaces[%d]." % index))
     return found
 
@@ -154,6 +160,7 @@ def normalize_member(host, ifname, s, prefix, problems):
         "allowed_ips": _prefixes(host, v("allowed_ips"), s.get("allowed_ips"), problems),
         "via_hub": _prefixes(host, v("via_hub"), s.get("via_hub"), problems),
         "persistent_keepalive": None,
+        "port_explicit": s.get("port") is not None,
         "public_key": s.get("public_key") or None,
         "options": {},
         "var_prefix": prefix,

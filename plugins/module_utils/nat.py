@@ -61,7 +61,7 @@ def _iptables_lines(rules, verb):
     for binary, rule in rules:
         table = ""
         if rule.startswith("-t "):
-            _, name, rule = rule.split(" ", 2)
+            dummy, name, rule = rule.split(" ", 2)
             table = "-t %s " % name
         chain, rest = rule.split(" ", 1)
         if verb == "start":
@@ -79,8 +79,10 @@ def nft_ruleset(interfaces, prefixes, uplink4, uplink6):
         if not uplink or not sources:
             continue
         post.append('    oifname "%s" %s saddr { %s } masquerade' % (uplink, family, ", ".join(sources)))
-        fwd.append('    iifname { %s } oifname "%s" accept' % (ifs, uplink))
-        fwd.append('    iifname "%s" oifname { %s } ct state related,established accept' % (uplink, ifs))
+        for rule in ('    iifname { %s } oifname "%s" accept' % (ifs, uplink),
+                     '    iifname "%s" oifname { %s } ct state related,established accept' % (uplink, ifs)):
+            if rule not in fwd:  # one uplink often carries both families
+                fwd.append(rule)
     return "\n".join([
         "table inet %s {" % NFT_TABLE,
         "  chain postrouting {",

@@ -46,6 +46,14 @@ def resolve_keys(interfaces, public_keys, problems, allow_missing=False):
     validation.check_public_keys(interfaces, problems)
 
 
+def _listen_port(m):
+    """Unmanaged devices choose their own port, and so does a roaming spoke
+    (no endpoint: nobody dials it) unless a port was asked for."""
+    if m["unmanaged"] or (topology.is_spoke(m) and not m["endpoint"] and not m["port_explicit"]):
+        return None
+    return m["port"]
+
+
 def desired_interface(topo, host):
     """What the interface module takes for one host."""
     m = topo.members[host]
@@ -53,7 +61,7 @@ def desired_interface(topo, host):
     desired = {
         "name": topo.ifname,
         "addresses": topo.address_lines(host),
-        "listen_port": None if m["unmanaged"] else m["port"],
+        "listen_port": _listen_port(m),
         "peers": peers,
         "forwarding": topo.routes_forwarded(host),
         "gateway": m["gateway"],
@@ -97,9 +105,8 @@ def plan(interfaces, problems, hosts=None):
 def routing(plan_by_host):
     """{host: [what fleetnet.wireguard.routing takes, per interface]} from a plan."""
     return {host: [{"name": d["name"], "port": d["listen_port"], "forwarding": d["forwarding"],
-                    "gateway": d["gateway"], "prefixes": d["network"]} for _, d in sorted(by_if.items())]
+                    "gateway": d["gateway"], "prefixes": d["network"]} for d in (by_if[i] for i in sorted(by_if))]
             for host, by_if in plan_by_host.items()}
-
 
 
 def plan_fleet(hostvars_by_host, public_keys, hosts=None, allow_missing_keys=False):

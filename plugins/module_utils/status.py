@@ -59,7 +59,7 @@ def parse_udp_sockets(text):
         if len(fields) < 5:
             continue
         local = fields[3]
-        address, _, port = local.rpartition(":")
+        address, dummy, port = local.rpartition(":")
         if not port.isdigit():
             continue
         process = None
@@ -502,12 +502,12 @@ def _key_checks(fleet, host, ifname, iface, out):
     expected = fleet.keys.get((ifname, host))
     live = iface.get("public_key") if iface.get("up") else None
     if expected and live and live != expected:
-        peers = [p for p, _ in _pairs_of(fleet, ifname, host)]
+        peers = [pair[0] for pair in _pairs_of(fleet, ifname, host)]
         out.add("key_mismatch", ERROR, "%s's public key is %s but its peers (%s) know it as %s" % (
             ifname, _short(live), ", ".join(peers) or "none", _short(expected)),
             "re-run the site playbook so the key store and every peer learn the new key, "
             "or put the old key file back", ifname, host)
-    known = {k for (i, _), k in fleet.keys.items() if i == ifname}
+    known = {k for member, k in fleet.keys.items() if member[0] == ifname}
     for key, peer in sorted((iface.get("peers") or {}).items()):
         if key not in known:
             out.add("unexpected_peer", WARNING, "%s has a peer %s (allowed IPs %s) that the inventory does not know" % (

@@ -60,6 +60,9 @@ def _check_hub(ifname, members, m, problems):
         problems.error(host, _var(m, "hub"), "a star member needs a hub on %s" % ifname, "set wireguard_hub to the host it connects through")
         return
     if not is_spoke(m):
+        if m["via_hub"]:
+            problems.warning(host, _var(m, "via_hub"), "%s has no hub on %s, so %s is ignored" % (host, ifname, ", ".join(m["via_hub"])),
+                             "set wireguard_hub, or remove wireguard_via_hub")
         return
     hub = members.get(m["hub"])
     if hub is None:

@@ -16,7 +16,7 @@ description:
   - Removes C(/run/reboot-required) and C(/run/reboot-required.pkgs) only when C(wireguard-dkms) is the only
     package that asked for the reboot.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes
 attributes:
@@ -66,10 +66,10 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils import dkms, fi
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
     loaded = (files.read_text("/sys/module/wireguard/version") or "").strip() or None
-    rc, out, _ = module.run_command(["modinfo", "-F", "version", "wireguard"])
+    rc, out, dummy = module.run_command(["modinfo", "-F", "version", "wireguard"])
     installed = out.strip() if rc == 0 and out.strip() else None
     pkgs = files.read_text(dkms.REBOOT_FILES[1])
-    _, units, _ = module.run_command(["systemctl", "list-units", "wg-quick@*", "--state=active", "--plain", "--no-legend"])
+    dummy, units, dummy = module.run_command(["systemctl", "list-units", "wg-quick@*", "--state=active", "--plain", "--no-legend"])
     active = [line.split()[0] for line in units.splitlines() if line.strip()]
     decision = dkms.plan(loaded, installed, None if pkgs is None else pkgs.splitlines(), active)
     changed = decision["action"] != "none" or decision["clear_reboot_flag"]

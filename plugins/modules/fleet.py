@@ -19,7 +19,7 @@ description:
     O(key_dir)C(/private/), never printed), writes their app-safe configs and QR codes under O(key_dir)C(/export/),
     and returns each host's desired interfaces.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes
 attributes:
@@ -79,6 +79,11 @@ exports:
     and QR code for a terminal (C(txt)) under O(key_dir)C(/export/). These files hold the device's private key.
   returned: with stage=plan
   type: dict
+dns_hosts:
+  description: The hosts with C(DNS) on an interface (they need resolvconf).
+  returned: success
+  type: list
+  elements: str
 firewall_hosts:
   description: The hosts that need iptables or nftables (egress gateways, and hosts with a default route in AllowedIPs).
   returned: success

@@ -19,7 +19,7 @@ description:
   - The playbook C(fleetnet.wireguard.status) runs it on every host and judges the links; see docs/status.md.
   - Needs root (C(wg show) needs CAP_NET_ADMIN).
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes.info_module
 attributes:
@@ -139,7 +139,7 @@ class Host:
         path = self.module.get_bin_path(argv[0])
         if not path:
             return None
-        rc, out, _ = self.module.run_command([path] + argv[1:])
+        rc, out, dummy = self.module.run_command([path] + argv[1:])
         return out if rc == 0 else None
 
     def json(self, argv, default):
@@ -167,7 +167,7 @@ def service(host, ifname):
     unit = "wg-quick@%s" % ifname
     states = {}
     for verb, key in (("is-enabled", "enabled"), ("is-active", "active")):
-        rc, out, _ = host.module.run_command(["systemctl", verb, unit])
+        rc, out, dummy = host.module.run_command(["systemctl", verb, unit])
         states[key] = out.strip() or ("unknown" if rc else "")
     return dict(unit=unit, **states)
 

@@ -21,7 +21,7 @@ description:
   - If applying fails (a hook fails, the interface does not come up, a command is refused), the previous
     file is put back and the previous interface restored, and the task fails with the reason.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes
 attributes:
@@ -52,13 +52,11 @@ options:
     description: UDP port (C(ListenPort)). Omit for a random port.
     type: int
   private_key_path:
-    description: The private key file, as kept by M(fleetnet.wireguard.keypair).
+    description: The private key file, as kept by M(fleetnet.wireguard.keypair). Default C(/etc/wireguard/<name>.key).
     type: path
-    default: /etc/wireguard/<name>.key
   config_path:
-    description: The wg-quick file.
+    description: The wg-quick file. Default C(/etc/wireguard/<name>.conf).
     type: path
-    default: /etc/wireguard/<name>.conf
   peers:
     description: Every peer of the interface; peers not listed are removed.
     type: list
@@ -207,7 +205,7 @@ class Host:
         return self.run(["systemctl", verb, self.unit], check=False)[1].strip()
 
     def live(self):
-        _, out = self.run(["wg", "show", self.name, "dump"])
+        out = self.run(["wg", "show", self.name, "dump"])[1]
         state = wg_dump.parse_dump(out)
         addresses = reconcile.parse_addresses(json.loads(self.run(["ip", "-j", "address", "show", "dev", self.name])[1] or "[]"))
         routes = []
@@ -301,7 +299,7 @@ def present(module, host, p):
     config_changed = old_text != new_text or files.mode_of(config_path) != 0o600
     mode, reason, commands = decide(host, old_text, new_cfg, public_key, key_path)
     enable = p["enabled"] and host.unit_state("is-enabled") != "enabled"
-    actions = [summary for _, summary in commands]
+    actions = [command[1] for command in commands]
     if mode == "start":
         actions.append("start %s" % host.unit)
     elif mode == "restart":
@@ -327,7 +325,7 @@ def present(module, host, p):
             take_down(host)
         if config_changed:
             files.write_atomic(config_path, new_text, 0o600)
-        for argv, _ in commands:
+        for argv, dummy in commands:
             host.run(argv)
         if mode in ("start", "restart"):
             bring_up(host)

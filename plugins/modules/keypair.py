@@ -15,7 +15,7 @@ description:
   - When the key file does not exist but the interface's wg-quick file already has a C(PrivateKey),
     that key is adopted, so taking over a hand-written setup does not re-key it.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes
 attributes:
@@ -33,13 +33,12 @@ options:
     type: str
     default: wg0
   path:
-    description: Where the private key is kept.
+    description: Where the private key is kept. Default C(/etc/wireguard/<interface>.key).
     type: path
-    default: /etc/wireguard/<interface>.key
   config_path:
-    description: The wg-quick file whose C(PrivateKey) is adopted when O(path) does not exist yet. Set to an empty string to never adopt.
+    description: The wg-quick file whose C(PrivateKey) is adopted when O(path) does not exist yet. Default
+      C(/etc/wireguard/<interface>.conf); an empty string never adopts.
     type: path
-    default: /etc/wireguard/<interface>.conf
   regenerate:
     description:
       - V(never) keeps an existing key and fails if the file is not a valid key.

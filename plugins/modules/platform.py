@@ -16,7 +16,7 @@ description:
     M(fleetnet.wireguard.routing) where there is nothing to do.
   - Read-only.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes.info_module
 attributes:
@@ -74,6 +74,11 @@ unavailable:
   returned: always
   type: list
   elements: str
+managed_interfaces:
+  description: The interfaces whose wg-quick file this collection wrote (so one the inventory dropped can be removed).
+  returned: always
+  type: list
+  elements: str
 ufw_active:
   description: Whether ufw is installed and active.
   returned: always
@@ -89,13 +94,13 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import forwarding, install_plan, nat, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, ufw
 
 
 def container_kind(module):
     detect = module.get_bin_path("systemd-detect-virt")
     if detect:
-        rc, out, _ = module.run_command([detect, "--container"])
+        rc, out, dummy = module.run_command([detect, "--container"])
         if rc == 0 and out.strip() not in ("", "none"):
             return out.strip()
     for marker, kind in (("/.dockerenv", "docker"), ("/run/.containerenv", "podman"), ("/proc/vz", "openvz")):
@@ -104,9 +109,16 @@ def container_kind(module):
     return None
 
 
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
 def has_candidate(module, package):
     """Whether apt can install the package (Debian 11 has no wireguard-go, for one)."""
-    rc, out, _ = module.run_command(["apt-cache", "policy", package])
+    rc, out, dummy = module.run_command(["apt-cache", "policy", package])
     candidates = [line.split(":", 1)[1].strip() for line in out.splitlines() if line.strip().startswith("Candidate:")]
     return rc == 0 and bool(candidates) and candidates[0] != "(none)"
 
@@ -121,7 +133,7 @@ def main():
         distribution, major = "", 0
     modinfo = module.get_bin_path("modinfo")
     module_available = bool(modinfo) and module.run_command([modinfo, "-F", "version", "wireguard"])[0] == 0
-    rc, out, _ = module.run_command(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n",
+    rc, out, dummy = module.run_command(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n",
                                      install_plan.TOOLS, install_plan.USERSPACE, install_plan.DKMS, "openresolv"])
     facts = dict(
         module_loaded=os.path.isdir("/sys/module/wireguard"),
@@ -138,10 +150,12 @@ def main():
     ufw_bin = module.get_bin_path("ufw")
     ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
     routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
+    managed = sorted(name[:-5] for name in _listdir("/etc/wireguard") if name.endswith(".conf")
+                     and interface_config.HEADER in (files.read_text(os.path.join("/etc/wireguard", name)) or "").split("\n", 1)[0])
     decision = install_plan.decide(facts)
     # with backports not enabled yet, apt cannot know; the install task will tell
     decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(module, p)]
-    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, **decision)
+    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, managed_interfaces=managed, **decision)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ description:
     the uplink on gateways. Hosts without ufw, or with ufw inactive, are left alone.
   - Everything is done in one call, so a host costs one round trip.
 author:
-  - fleetnet.wireguard maintainers
+  - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
   - fleetnet.wireguard.attributes
 attributes:

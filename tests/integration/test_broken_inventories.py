@@ -37,6 +37,6 @@ def test_broken_inventory_is_refused_before_any_host_changes(case, tmp_path):
     assert expected["message"] in problem and "Fix: " in problem, problem
     recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)", out, re.M)
     assert recap, out
-    assert all(changed == "0" and unreachable == "0" for _, _, changed, unreachable in recap), recap
+    assert all(changed == "0" and unreachable == "0" for _host, _ok, changed, unreachable in recap), recap
     # the key store was never written: nothing was done, not even on the controller
     assert not (tmp_path / ".wireguard").exists()

@@ -72,7 +72,7 @@ def test_interface_comes_back_after_a_restart():
 
     subprocess.run(["docker", "restart", "mesh2"], check=True, stdout=subprocess.DEVNULL)
     node = testinfra.get_host("mesh2", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], connection="ansible")
-    for _ in range(30):
+    for dummy in range(30):
         if node.run("wg show wg0 peers").rc == 0:
             break
         time.sleep(1)

@@ -63,14 +63,14 @@ def broken(healthy):
 def test_healthy_network_every_link_up_and_no_fault(healthy):
     rc, output = healthy
     assert rc == 0, output[-3000:]
-    document, _ = status_files("wg0")
+    document = status_files("wg0")[0]
     assert {k: v["verdict"] for k, v in links(document).items()} == {("diag1", "diag2"): "up", ("diag1", "diag3"): "up"}
     assert document["diagnoses"] == []
     assert "no faults found" in output
 
 
 def test_healthy_network_reports_what_runs(healthy):
-    document, _ = status_files("wg0")
+    document = status_files("wg0")[0]
     hosts = document["hosts"]
     assert {h: hosts[h]["role"] for h in HOSTS} == {"diag1": "hub", "diag2": "backbone", "diag3": "spoke"}
     assert all(hosts[h]["up"] and hosts[h]["service"]["enabled"] == "enabled" for h in HOSTS)
@@ -88,7 +88,7 @@ def test_broken_network_fails_the_run_and_names_each_fault(broken):
 
 
 def test_broken_network_each_fault_on_its_link_or_host_and_nothing_else(broken):
-    document, _ = status_files("wg0")
+    document = status_files("wg0")[0]
     assert faults(document) == {
         ("firewall", "diag2", ("diag1", "diag2")),
         ("forwarding_off", "diag1", None),
@@ -102,17 +102,17 @@ def test_broken_network_each_fault_on_its_link_or_host_and_nothing_else(broken):
 
 
 def test_broken_network_table_and_picture(broken):
-    _, output = broken
+    output = broken[1]
     assert re.search(r"diag1 - diag2\s+one-way\s.*diag2 receives nothing from diag1", output)
     assert re.search(r"diag1 - diag3\s+missing\s.*wg0 down on diag3", output)
-    _, svg = status_files("wg0")
+    svg = status_files("wg0")[1]
     root = ET.fromstring(svg.split("?>", 1)[1])
     ns = {"s": "http://www.w3.org/2000/svg"}
     assert sorted(g.get("data-verdict") for g in root.iterfind("s:g[@class='link']", ns)) == ["missing", "one-way"]
 
 
 def test_no_private_key_in_the_status_output(broken):
-    _, output = broken
+    output = broken[1]
     keys = private_keys([node(h) for h in HOSTS])
     assert len(keys) == len(HOSTS)
     assert [k for k in keys if k in output] == []
@@ -128,5 +128,5 @@ def test_mended_network_is_healthy_again(broken):
     node("diag3").check_output("systemctl start wg-quick@wg0")
     rc, output = run_status()
     assert rc == 0, output[-3000:]
-    document, _ = status_files("wg0")
+    document = status_files("wg0")[0]
     assert document["diagnoses"] == []

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Answer every TCP connection on port 8080 with the client's address."""
 import socket
 

@@ -26,7 +26,9 @@ def test_laptop_reaches_server_b_through_server_a_on_both_families(host):
         out = host.check_output("ping -c 3 -W 2 10.30.0.2")
     assert set(re.findall(r"ttl=(\d+)", out)) == {"63"}, out
     assert ping(host, "fd86:ea04:1111::2")
-    (peer,) = wg_dump(host).values()
+    peers = list(wg_dump(host).values())
+    assert len(peers) == 1
+    peer = peers[0]
     assert sorted(peer["allowed_ips"]) == ["10.30.0.0/24", "fd86:ea04:1111::/64"]
 
 
@@ -86,3 +88,16 @@ def test_limit_to_one_host_leaves_every_other_peer_alone():
     assert rc == 0, output[-3000:]
     assert re.search(r"hyb-laptop\s+: ok=\d+\s+changed=0", output), output[-2000:]
     assert _fleet_state() == before
+
+
+def test_an_interface_dropped_from_the_inventory_is_removed_cleanly():
+    rc, output = run_playbook(project_file("playbooks", "site.yml"), "-e", '{"wireguard_interfaces": []}')
+    assert rc == 0, output[-3000:]
+    for name in ("hyb-a", "hyb-b"):
+        h = node(name)
+        assert h.run("ip link show wg1").rc != 0
+        assert not h.file("/etc/wireguard/wg1.conf").exists
+        assert not h.service("wg-quick@wg1").is_enabled
+        assert h.file("/etc/wireguard/wg1.key").exists  # the key stays unless asked
+        assert h.run("ip link show wg0").rc == 0
+    assert ping(node("hyb-a"), "10.30.0.2")

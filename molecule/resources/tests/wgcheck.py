@@ -24,7 +24,7 @@ def wg_dump(host, ifname="wg0"):
 
 def ping(host, address, count=1, wait=2, tries=5):
     """Ping over the tunnel; the first packets may wait for a handshake."""
-    for _ in range(tries):
+    for dummy in range(tries):
         if host.run("ping -c %d -W %d %s" % (count, wait, address)).rc == 0:
             return True
         time.sleep(1)
@@ -105,14 +105,14 @@ class PingStream:
         time.sleep(0.3)
         out = self.host.check_output("cat %s" % self.log)
         replies = re.findall(r"icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", out)
-        seqs = sorted({int(seq) for seq, _ in replies})
+        seqs = sorted({int(seq) for seq, dummy in replies})
         if not seqs:
             sent = int((re.findall(r"(\d+) packets transmitted", out) or ["0"])[0])
             return {"sent": sent, "lost": sent, "longest_outage_s": round(sent * self.interval, 2), "max_rtt_ms": None}
         sent = seqs[-1]
         gaps = [b - a - 1 for a, b in zip([0] + seqs, seqs)]
         return {"sent": sent, "lost": sent - len(seqs), "longest_outage_s": round(max(gaps) * self.interval, 2),
-                "max_rtt_ms": max(float(rtt) for _, rtt in replies)}
+                "max_rtt_ms": max(float(rtt) for dummy, rtt in replies)}
 
 
 def inventory_dir():

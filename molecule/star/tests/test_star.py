@@ -15,7 +15,7 @@ HUB, S1, S2 = "10.20.0.1", "10.20.0.11", "10.20.0.12"
 def test_spoke_has_only_the_hub_with_the_network_and_keepalive(host):
     peers = wg_dump(host)
     assert len(peers) == 1
-    (peer,) = peers.values()
+    peer = list(peers.values())[0]
     assert peer["allowed_ips"] == ["10.20.0.0/24"]
     assert peer["endpoint"] == "172.30.20.11:51820"
     assert "PersistentKeepalive = 25" in host.file("/etc/wireguard/wg0.conf").content_string
