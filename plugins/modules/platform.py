@@ -134,7 +134,7 @@ def main():
     modinfo = module.get_bin_path("modinfo")
     module_available = bool(modinfo) and module.run_command([modinfo, "-F", "version", "wireguard"])[0] == 0
     rc, out, dummy = module.run_command(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n",
-                                     install_plan.TOOLS, install_plan.USERSPACE, install_plan.DKMS, "openresolv"])
+                                         install_plan.TOOLS, install_plan.USERSPACE, install_plan.DKMS, "openresolv"])
     facts = dict(
         module_loaded=os.path.isdir("/sys/module/wireguard"),
         module_available=module_available,

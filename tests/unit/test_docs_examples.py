@@ -96,7 +96,7 @@ def test_unmanaged_devices_get_an_app_config_with_a_placeholder_key(tmp_path):
     }
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))
-    files, _ = render_example.render_all(path)
+    files = render_example.render_all(path)[0]
     assert "\nPrivateKey = (kept in <key store>/private/wg0/phone.key)\n" in files["phone-wg0.conf"]
     config = wg_config.parse(files["phone-wg0.conf"])
     assert device_config.unsafe_keys(config) == []
@@ -124,7 +124,7 @@ def test_getting_started_shows_the_laptop_and_phone_configs_as_rendered(tmp_path
                       "wireguard_public_key": "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="}
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))
-    files, _ = render_example.render_all(path)
+    files = render_example.render_all(path)[0]
     page = (DOCS / "getting-started.md").read_text()
     for name in ("laptop-wg0.conf", "phone-wg0.conf"):
         shown = files[name].replace(hosts["vps1"]["wireguard_public_key"], "<VPS 1's public key>")

@@ -43,8 +43,9 @@ def fleet(inventory=None, keys=None):
 
 
 # `ip -j -d link show dev wg0` on a container (wireguard-go), trimmed
-LINK_TUN = [{"ifname": "wg0", "flags": ["POINTOPOINT", "MULTICAST", "NOARP", "UP", "LOWER_UP"], "mtu": 1420,
-             "operstate": "UNKNOWN", "linkinfo": {"info_kind": "tun", "info_data": {"type": "tun", "pi": True}}}]
+# (a tuple: it is a default argument below and must not be mutable)
+LINK_TUN = ({"ifname": "wg0", "flags": ["POINTOPOINT", "MULTICAST", "NOARP", "UP", "LOWER_UP"], "mtu": 1420,
+             "operstate": "UNKNOWN", "linkinfo": {"info_kind": "tun", "info_data": {"type": "tun", "pi": True}}},)
 LINK_KERNEL = [{"ifname": "wg0", "flags": ["POINTOPOINT", "NOARP", "UP", "LOWER_UP"], "mtu": 1420,
                 "linkinfo": {"info_kind": "wireguard"}}]
 LINK_DOWN = [{"ifname": "wg0", "flags": ["POINTOPOINT", "NOARP"], "mtu": 1420, "linkinfo": {"info_kind": "wireguard"}}]
@@ -70,13 +71,13 @@ IPTABLES_DOCKER = """-P PREROUTING ACCEPT
 -A DOCKER_POSTROUTING -s 127.0.0.11/32 -p udp -m udp --sport 40682 -j SNAT --to-source :53
 """
 IPTABLES_MASQUERADE = IPTABLES_DOCKER + "-A POSTROUTING -o eth0 -j MASQUERADE\n"
-NFT_MASQUERADE = """table ip nat {
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "eth0" masquerade
-	}
-}
-"""
+# nft prints tabs; spelled out so the source stays free of them
+NFT_MASQUERADE = ("table ip nat {\n"
+                  "\tchain postrouting {\n"
+                  "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                  "\t\toifname \"eth0\" masquerade\n"
+                  "\t}\n"
+                  "}\n")
 
 
 def dump(host, peers, port=51820):

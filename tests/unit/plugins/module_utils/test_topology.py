@@ -99,7 +99,7 @@ def test_multi_hub_backbone_carries_spokes():
                           laptop={"wireguard_address": "10.0.0.10", "wireguard_hub": "vps1"},
                           phone={"wireguard_address": "10.0.0.20", "wireguard_hub": "vps2",
                                  "wireguard_unmanaged": True})
-    result, _ = run(hostvars)
+    result = run(hostvars)[0]
     assert peers(result, "vps1") == {"vps2": ("198.51.100.2:51000", ["10.0.0.2/32", "10.0.0.20/32"], None),
                                      "laptop": (None, ["10.0.0.10/32"], None)}
     assert peers(result, "vps2") == {"vps1": ("198.51.100.1:51820", ["10.0.0.1/32", "10.0.0.10/32"], None),
@@ -122,7 +122,7 @@ def test_dual_stack_spoke_and_via_hub(spoke_vars, spoke_routes):
     hostvars = with_group(group,
                           hub={"wireguard_address": ["10.0.0.1", "fd00::1"], "wireguard_endpoint": "hub.example.com"},
                           spoke=dict({"wireguard_address": "10.0.0.2, fd00::2", "wireguard_hub": "hub"}, **spoke_vars))
-    result, _ = run(hostvars)
+    result = run(hostvars)[0]
     assert peers(result, "spoke") == {"hub": ("hub.example.com:51820", spoke_routes, 25)}
     assert peers(result, "hub") == {"spoke": (None, ["10.0.0.2/32", "fd00::2/128"], None)}
     assert result["hub"]["wg0"]["addresses"] == ["10.0.0.1/24", "fd00::1/64"]
@@ -132,7 +132,7 @@ def test_dual_stack_spoke_and_via_hub(spoke_vars, spoke_routes):
 def test_dual_stack_mesh_uses_32_and_128():
     hostvars = {"a": {"wireguard_address": ["10.0.0.1", "fd00::1"], "wireguard_endpoint": "[2001:db8::1]:51820"},
                 "b": {"wireguard_address": ["10.0.0.2", "fd00::2"], "wireguard_endpoint": "2001:db8::2"}}
-    result, _ = run(hostvars)
+    result = run(hostvars)[0]
     assert peers(result, "a") == {"b": ("[2001:db8::2]:51820", ["10.0.0.2/32", "fd00::2/128"], None)}
     assert peers(result, "b") == {"a": ("[2001:db8::1]:51820", ["10.0.0.1/32", "fd00::1/128"], None)}
 
@@ -157,7 +157,7 @@ def test_backbone_members_behind_nat():
 def test_explicit_keepalive_overrides_nat_default(keepalive, expected):
     hostvars = {"a": {"wireguard_address": "10.0.0.1", "wireguard_endpoint": "192.0.2.1"},
                 "b": {"wireguard_address": "10.0.0.2", "wireguard_persistent_keepalive": keepalive}}
-    result, _ = run(hostvars)
+    result = run(hostvars)[0]
     assert peers(result, "b") == {"a": ("192.0.2.1:51820", ["10.0.0.1/32"], expected)}
     assert peers(result, "a")["b"][2] is None
 
@@ -194,7 +194,7 @@ def test_extra_interface_inherits_host_endpoint_with_its_own_port():
         "b": {"wireguard_address": "10.0.0.2", "wireguard_endpoint": "192.0.2.2",
               "wireguard_interfaces": [{"name": "wg1", "address": "10.1.0.2", "port": 51821}]},
     }
-    result, _ = run(hostvars)
+    result = run(hostvars)[0]
     assert sorted(result["a"]) == ["wg0", "wg1"]
     assert peers(result, "a", "wg1") == {"b": ("192.0.2.2:51821", ["10.1.0.2/32"], None)}
     assert result["a"]["wg1"]["peers"][0]["public_key"] == key_of("b", "wg1")

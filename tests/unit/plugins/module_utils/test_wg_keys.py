@@ -67,7 +67,7 @@ def test_generated_private_key_is_clamped_and_valid():
 def test_public_key_matches_the_cryptography_library():
     x25519_mod = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.x25519")
     serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
-    for _ in range(3):
+    for dummy in range(3):
         private = generate_private_key()
         theirs = x25519_mod.X25519PrivateKey.from_private_bytes(decode_key(private)).public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -100,6 +100,6 @@ def test_public_key_of_invalid_key_raises():
 
 
 def test_preshared_keys_are_valid_and_distinct():
-    keys = {generate_preshared_key() for _ in range(4)}
+    keys = {generate_preshared_key() for dummy in range(4)}
     assert len(keys) == 4
     assert all(is_valid_key(k) for k in keys)

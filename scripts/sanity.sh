@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# ansible-test sanity, offline-friendly: ansible-test wants the collection at
+# ansible_collections/<namespace>/<name>, so the tracked files are copied
+# there; and its pip bootstrap script comes from a host that is not always
+# reachable, so tests/sanity/get_pip_shim.py (ensurepip + the package index)
+# stands in for it in ansible-test's cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+core=$(grep -E '^ansible-core==' requirements.txt)
+if [ ! -x .venv-sanity/bin/ansible-test ]; then
+  python3 -m venv .venv-sanity
+  .venv-sanity/bin/pip install -q --disable-pip-version-check "$core"
+fi
+pip_version=$(.venv-sanity/bin/python -c '
+from ansible_test._internal.python_requirements import get_venv_packages
+from types import SimpleNamespace
+print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])')
+mkdir -p ~/.ansible/test/cache
+cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dest=$work/ansible_collections/fleetnet/wireguard
+mkdir -p "$dest"
+git ls-files -z | xargs -0 cp --parents -t "$dest"
+cd "$dest"
+git init -q && git add -A && git -c user.name=sanity -c user.email=sanity@localhost commit -qm sanity
+"$ROOT"/.venv-sanity/bin/ansible-test sanity --local --requirements --python 3.11 --color no "$@"
