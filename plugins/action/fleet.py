@@ -87,6 +87,11 @@ class ActionModule(ActionBase):
         changed = False
         keys = key_store.read_public(key_dir, {i: list(m) for i, m in interfaces.items()})
         for (ifname, host), key in reported.items():
+            member = interfaces.get(ifname, {}).get(host)
+            if member and member["public_key"] and member["public_key"] != key:
+                problems.error(host, member["var_prefix"] + "public_key",
+                               "says %s but the key on the host is %s" % (member["public_key"], key),
+                               "remove it (the host's own key is used), or put the right key")
             if not check:
                 changed |= key_store.write_public(key_dir, ifname, host, key)
             keys[(ifname, host)] = key
