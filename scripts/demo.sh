@@ -28,7 +28,9 @@ for f in "${nodes[@]}"; do
   for t in "${nodes[@]}"; do
     if [ "$f" = "$t" ]; then printf '%-14s' "-"; continue; fi
     rtt=$(docker exec "$f" ping -c 2 -W 2 "${addr[$t]}" 2>/dev/null | sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p')
-    printf '%-14s' "${rtt:+ok ${rtt} ms}${rtt:-FAIL}"
+    cell="FAIL"
+    [ -n "$rtt" ] && cell="ok ${rtt} ms"
+    printf '%-14s' "$cell"
   done
   echo
 done
@@ -36,7 +38,8 @@ inventory=$(ls -td ~/.ansible/tmp/molecule.*.default/inventory 2>/dev/null | hea
 if [ -n "$inventory" ]; then
   printf '\n== the fleet as the status playbook sees it (ansible-playbook fleetnet.wireguard.status)\n'
   ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i "$inventory" playbooks/status.yml -e wireguard_status_probe=false \
-    2>&1 | sed -n '/Show each network/,/PLAY RECAP/p' | grep -v 'PLAY RECAP'
+    2>&1 | sed -n '/Show each network/,/Make the status directory/p' | grep -v 'Make the status directory'
+  echo "(a picture of it: $inventory/.wireguard/status/wg0.svg)"
 fi
 
 cat <<'NOTE'
