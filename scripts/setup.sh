@@ -19,6 +19,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# every systemd container takes inotify instances; the default 128 per user
+# stops the 20-node benchmark's containers from booting
+if [ "$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024 || true
+fi
+
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   (setsid dockerd >/var/log/dockerd.log 2>&1 &)

@@ -92,10 +92,17 @@ def _peer_blocks(lines):
 
 
 def label_of(lines, block):
-    label_start, start, _ = block
+    label_start, start = block[0], block[1]
     if label_start == start:
         return None
     return lines[start - 1].strip().lstrip("#").strip() or None
+
+
+def _keepalive(value):
+    """PersistentKeepalive as wg reads it: a number of seconds or off."""
+    if value in (None, "", "off"):
+        return 0
+    return int(value)
 
 
 def _desired_section(current, req):
@@ -106,10 +113,7 @@ def _desired_section(current, req):
         values["Endpoint"] = req["endpoint"] or None
     if req["persistent_keepalive"] is not None:
         values["PersistentKeepalive"] = req["persistent_keepalive"] or None
-    # keys the peer has keep their place; new ones go where the role puts them
-    order = list(current.keys()) if current is not None else []
-    order += [k for k in ("PublicKey", "Endpoint", "AllowedIPs", "PersistentKeepalive") if k not in order]
-    return wg_config.Section(wg_config.PEER, {k: values.get(k) for k in order})
+    return wg_config.Section(wg_config.PEER, values)
 
 
 def _same(a, b):
@@ -117,14 +121,49 @@ def _same(a, b):
     def norm(section):
         d = section.as_dict()
         d["AllowedIPs"] = sorted(_prefixes(d.get("AllowedIPs", [])))
-        if d.get("PersistentKeepalive") is not None:
-            d["PersistentKeepalive"] = int(d["PersistentKeepalive"]) or None
+        d["PersistentKeepalive"] = _keepalive(d.get("PersistentKeepalive")) or None
         return {k: v for k, v in d.items() if v not in (None, [])}
     return norm(a) == norm(b)
 
 
-def _render_body(section):
-    return [line + "\n" for line in wg_config._render_section(section, False)]  # pylint: disable=protected-access
+def _key_lines(key, value):
+    section = wg_config.Section(wg_config.PEER, {key: value})
+    return [line + "\n" for line in wg_config._render_section(section, False)[1:]]  # pylint: disable=protected-access
+
+
+def _line_key(line):
+    code = _code(line)
+    return wg_config.canonical_key(code.split("=", 1)[0].strip()) if "=" in code else None
+
+
+def _edit_body(body, current, wanted):
+    """Rewrite only the lines of keys whose value changes: comments, spacing
+    and the lines of the other keys stay as they are."""
+    changed = [k for k in wanted.keys() + current.keys()
+               if not _same(wg_config.Section(wg_config.PEER, {k: current.get(k)}),
+                            wg_config.Section(wg_config.PEER, {k: wanted.get(k)}))]
+    out = [body[0]]
+    placed = set()
+    for line in body[1:]:
+        key = _line_key(line)
+        if key not in changed:
+            out.append(line)
+        elif key not in placed:
+            placed.add(key)
+            if wanted.get(key) is not None:
+                out.extend(_key_lines(key, wanted.get(key)))
+    for key in wanted.keys():
+        if key in changed and key not in placed:
+            # a new key goes where wg-quick files (and the role) usually have it
+            rank = wg_config.PEER_KEYS.index(key) if key in wg_config.PEER_KEYS else len(wg_config.PEER_KEYS)
+            at = len(out)
+            for i, line in enumerate(out[1:], 1):
+                other = _line_key(line)
+                if other in wg_config.PEER_KEYS and wg_config.PEER_KEYS.index(other) > rank:
+                    at = i
+                    break
+            out[at:at] = _key_lines(key, wanted.get(key))
+    return out
 
 
 def edit(text, req, state="present"):
@@ -145,7 +184,7 @@ def edit(text, req, state="present"):
     if state == "absent":
         if block is None:
             return text, None
-        label_start, _, end = block
+        label_start, end = block[0], block[2]
         if label_start > 0 and not lines[label_start - 1].strip():
             label_start -= 1  # the blank line that separated it
         return "".join(lines[:label_start] + lines[end:]), "removed"
@@ -157,12 +196,12 @@ def edit(text, req, state="present"):
         if lines and lines[-1].strip():
             lines.append("\n")
         label = ["# %s\n" % req["name"]] if req["name"] else []
-        return "".join(lines + label + _render_body(wanted)), "added"
+        return "".join(lines + label + _edit_body(["[Peer]\n"], wg_config.Section(wg_config.PEER), wanted)), "added"
     label_start, start, end = block
     label = lines[label_start:start]
     if req["name"] and label_of(lines, block) != req["name"]:
         label = label[:-1] + ["# %s\n" % req["name"]]
-    body = lines[start:end] if _same(current, wanted) else _render_body(wanted)
+    body = _edit_body(lines[start:end], current, wanted)
     new_text = "".join(lines[:label_start] + label + body + lines[end:])
     return new_text, ("updated" if new_text != text else None)
 
@@ -181,7 +220,7 @@ def describe(text, public_key):
         "name": label_of(lines, _peer_blocks(lines)[index]),
         "endpoint": section.get("Endpoint"),
         "allowed_ips": list(section.get("AllowedIPs", [])),
-        "persistent_keepalive": int(section.get("PersistentKeepalive") or 0),
+        "persistent_keepalive": _keepalive(section.get("PersistentKeepalive")),
     }
 
 

@@ -57,7 +57,7 @@ def _endpoint_matches(wanted, current, resolve):
         return True  # no configured endpoint: whatever the peer roams to is right
     if current is None:
         return False
-    host, _, port = wanted.rpartition(":")
+    host, dummy, port = wanted.rpartition(":")
     host = host.strip("[]")
     try:
         ipaddress.ip_address(host)
@@ -66,7 +66,7 @@ def _endpoint_matches(wanted, current, resolve):
         addresses = resolve(host) if resolve else []
         if not addresses:
             return True  # cannot tell here; do not flap the live endpoint
-    cur_host, _, cur_port = current.rpartition(":")
+    cur_host, dummy, cur_port = current.rpartition(":")
     cur_host = cur_host.strip("[]")
     return cur_port == port and any(ipaddress.ip_address(a) == ipaddress.ip_address(cur_host) for a in addresses)
 
@@ -78,7 +78,8 @@ def peer_commands(ifname, live, new, resolve=None):
     for key, peer in wanted.items():
         current = live["peers"].get(key)
         allowed = _normalized(peer.get("AllowedIPs", []))
-        keepalive = int(peer.get("PersistentKeepalive") or 0)
+        keepalive = peer.get("PersistentKeepalive")
+        keepalive = 0 if keepalive in (None, "", "off") else int(keepalive)  # wg reads "off" as 0
         endpoint = peer.get("Endpoint")
         args = []
         if current is None or _normalized(current["allowed_ips"]) != allowed:

@@ -3,6 +3,8 @@ host is touched. Each problem names the host, the variable and the fix."""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import ipaddress
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import is_spoke
@@ -10,6 +12,29 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import
 
 def _var(member, key):
     return member["var_prefix"] + key
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _network(prefix):
+    """Parsed once per distinct prefix: every host of a mesh lists the same
+    prefixes for its peers, and parsing them per peer was most of the plan."""
+    return ipaddress.ip_network(prefix)
+
+
+class _AddressIndex:
+    """Tunnel addresses sorted by value: the ones inside a prefix are found
+    by bisection, not by testing every address against every prefix (which
+    is quadratic when every host has a LAN behind it)."""
+
+    def __init__(self, owners):
+        entries = sorted((ip.version, int(ip), host) for ip, host in ((ipaddress.ip_address(a), h) for a, h in owners.items()))
+        self._keys = [entry[:2] for entry in entries]
+        self._hosts = [entry[2] for entry in entries]
+
+    def hosts_in(self, net):
+        low = bisect.bisect_left(self._keys, (net.version, int(net.network_address)))
+        high = bisect.bisect_right(self._keys, (net.version, int(net.broadcast_address)))
+        return set(self._hosts[low:high])
 
 
 def check_members(interfaces, problems):
@@ -81,12 +106,12 @@ def _check_route_asymmetry(ifname, members, networks, problems):
     network, or another member's address) as prefixes behind it. Peers with a
     direct link answer directly while traffic to them goes through that host:
     WireGuard cannot route the two directions differently."""
-    addresses = {a: h for h, m in members.items() for a in m["addresses"]}
+    addresses = _AddressIndex({a: h for h, m in members.items() for a in m["addresses"]})
     for host in sorted(members):
         m = members[host]
         for prefix in m["allowed_ips"]:
-            net = ipaddress.ip_network(prefix)
-            others = sorted({h for a, h in addresses.items() if h != host and ipaddress.ip_address(a) in net})
+            net = _network(prefix)
+            others = sorted(addresses.hosts_in(net) - {host})
             overlaps = [str(n) for n in networks if n.version == net.version and n.overlaps(net)]
             if others or overlaps:
                 problems.error(host, _var(m, "allowed_ips"), "%s overlaps %s on %s: traffic would go one way through %s "
@@ -140,7 +165,7 @@ def check_management_path(member, desired, problems):
     ip = ipaddress.ip_address(address)
     for peer in desired["peers"]:
         for prefix in peer["allowed_ips"]:
-            net = ipaddress.ip_network(prefix)
+            net = _network(prefix)
             if net.version == ip.version and ip in net:
                 if member["keep_management_path"]:
                     return

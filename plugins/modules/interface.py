@@ -171,60 +171,12 @@ public_key:
   type: str
 """
 
-import json
 import os
-import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, interface_config, reconcile, wg_config, wg_dump, wg_keys
-
-
-class ApplyError(Exception):
-    pass
-
-
-class Host:
-    """The edge: every command this module runs on the host."""
-
-    def __init__(self, module, name):
-        self.module = module
-        self.name = name
-        self.unit = "wg-quick@%s" % name
-
-    def run(self, argv, check=True):
-        rc, out, err = self.module.run_command(argv)
-        if check and rc != 0:
-            raise ApplyError("%s failed (rc=%d): %s" % (" ".join(argv[:4]), rc, (err or out).strip()))
-        return rc, out
-
-    def link_exists(self):
-        return self.run(["ip", "link", "show", "dev", self.name], check=False)[0] == 0
-
-    def unit_state(self, verb):
-        return self.run(["systemctl", verb, self.unit], check=False)[1].strip()
-
-    def live(self):
-        out = self.run(["wg", "show", self.name, "dump"])[1]
-        state = wg_dump.parse_dump(out)
-        addresses = reconcile.parse_addresses(json.loads(self.run(["ip", "-j", "address", "show", "dev", self.name])[1] or "[]"))
-        routes = []
-        for family in ("-4", "-6"):
-            entries = json.loads(self.run(["ip", family, "-j", "route", "show", "table", "all", "dev", self.name])[1] or "[]")
-            routes += reconcile.parse_routes(entries)
-        link = json.loads(self.run(["ip", "-j", "link", "show", "dev", self.name])[1] or "[{}]")
-        return state, addresses, routes, link[0].get("mtu")
-
-    def journal(self):
-        rc, out = self.run(["journalctl", "-u", self.unit, "-n", "15", "--no-pager", "-o", "cat"], check=False)
-        return out.strip() if rc == 0 else ""
-
-
-def resolve(host):
-    try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)})
-    except OSError:
-        return []
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, interface_config, reconcile, wg_config, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
 
 
 def read_public_key(path):
@@ -401,7 +353,7 @@ def main():
     for peer in p["peers"]:
         if not wg_keys.is_valid_key(peer["public_key"]):
             module.fail_json(msg="peer %s: public_key is not a WireGuard key" % (peer.get("name") or peer["public_key"]))
-    host = Host(module, p["name"])
+    host = LiveHost(module.run_command, p["name"])
     try:
         result = present(module, host, p) if p["state"] == "present" else absent(module, host, p)
     except (ApplyError, OSError, ValueError) as exc:

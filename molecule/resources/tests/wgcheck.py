@@ -87,7 +87,10 @@ class PingStream:
     while something else changes; stop() tells what was lost.
 
     Loss counts the sequence numbers never answered before the last answered
-    one, so a reply still on its way when the stream stops is not a loss."""
+    one, so a reply still on its way when the stream stops is not a loss. A
+    stall is the longest time without any reply arriving: it also catches
+    packets that were held back (WireGuard queues them while a handshake is
+    pending) and delivered late, which are not lost."""
 
     def __init__(self, host, address, interval=0.05, log="/tmp/fleetnet-pingstream.log"):
         self.host, self.address, self.interval, self.log = host, address, interval, log
@@ -95,24 +98,29 @@ class PingStream:
 
     def start(self):
         self.pid = self.host.check_output(
-            "setsid nohup ping -n -i %s %s >%s 2>&1 </dev/null & echo $!" % (self.interval, self.address, self.log))
+            "setsid nohup ping -D -n -i %s %s >%s 2>&1 </dev/null & echo $!" % (self.interval, self.address, self.log))
         return self
 
     def stop(self):
-        """-> {'sent': n, 'lost': n, 'longest_outage_s': s, 'max_rtt_ms': ms}; a
-        packet held back while a handshake completes shows as a long RTT."""
+        """-> {'sent': n, 'lost': n, 'longest_stall_s': s, 'max_rtt_ms': ms,
+        'max_rtt_at': epoch s when that reply came}"""
         self.host.run("kill -INT %s" % self.pid)
         time.sleep(0.3)
         out = self.host.check_output("cat %s" % self.log)
-        replies = re.findall(r"icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", out)
-        seqs = sorted({int(seq) for seq, dummy in replies})
+        replies = [(int(seq), float(rtt), float(at)) for at, seq, rtt in
+                   re.findall(r"\[([\d.]+)\][^\n]*icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", out)]
+        seqs = sorted({reply[0] for reply in replies})
         if not seqs:
             sent = int((re.findall(r"(\d+) packets transmitted", out) or ["0"])[0])
-            return {"sent": sent, "lost": sent, "longest_outage_s": round(sent * self.interval, 2), "max_rtt_ms": None}
-        sent = seqs[-1]
-        gaps = [b - a - 1 for a, b in zip([0] + seqs, seqs)]
-        return {"sent": sent, "lost": sent - len(seqs), "longest_outage_s": round(max(gaps) * self.interval, 2),
-                "max_rtt_ms": max(float(rtt) for dummy, rtt in replies)}
+            return {"sent": sent, "lost": sent, "longest_stall_s": round(sent * self.interval, 2), "max_rtt_ms": None,
+                    "max_rtt_at": None}
+        arrivals = sorted(reply[2] for reply in replies)
+        # when the first request left: any reply's send time minus (seq - 1) intervals
+        first_sent = min(reply[2] - reply[1] / 1000.0 - (reply[0] - 1) * self.interval for reply in replies)
+        silences = [b - a for a, b in zip([first_sent] + arrivals, arrivals)]
+        slowest = max(replies, key=lambda reply: reply[1])
+        return {"sent": seqs[-1], "lost": seqs[-1] - len(seqs), "longest_stall_s": round(max(silences), 2),
+                "max_rtt_ms": slowest[1], "max_rtt_at": slowest[2]}
 
 
 def inventory_dir():
