@@ -1,0 +1,1 @@
+"""Helpers of the benchmarks: containers (docker CLI) and playbook runs."""
