@@ -222,19 +222,17 @@ def bring_up(host):
 
 
 def restore(host, config_path, old_text, was_up):
-    """Put the previous file back and the interface as it was."""
+    """Put the previous file back and the interface as it was: whatever the
+    failed attempt left up is cleared first."""
+    host.run(["systemctl", "stop", host.unit], check=False)
+    if host.link_exists():
+        host.run(["ip", "link", "del", "dev", host.name], check=False)
     if old_text is None:
         if os.path.exists(config_path):
             os.unlink(config_path)
-        host.run(["systemctl", "stop", host.unit], check=False)
-        if host.link_exists():
-            host.run(["ip", "link", "del", "dev", host.name], check=False)
         return
     files.write_atomic(config_path, old_text, 0o600)
     if was_up:
-        host.run(["systemctl", "stop", host.unit], check=False)
-        if host.link_exists():
-            host.run(["ip", "link", "del", "dev", host.name], check=False)
         host.run(["systemctl", "start", host.unit], check=False)
 
 
@@ -244,8 +242,7 @@ def present(module, host, p):
     public_key = read_public_key(key_path)
     if public_key is None and not module.check_mode:
         module.fail_json(msg="%s holds no private key: run fleetnet.wireguard.keypair for %s first" % (key_path, p["name"]))
-    desired = dict(p, addresses=p["addresses"], peers=p["peers"])
-    new_cfg = interface_config.build(desired, key_path)
+    new_cfg = interface_config.build(p, key_path)
     new_text = wg_config.render(new_cfg, header=interface_config.HEADER)
     old_text = files.read_text(config_path)
     config_changed = old_text != new_text or files.mode_of(config_path) != 0o600
