@@ -127,14 +127,15 @@ ANSIBLE_PLAY = """- name: The role's controller stages alone, for every host of 
       fleetnet.wireguard.fleet:
         stage: plan
         key_dir: "{{ inventory_dir }}/wireguard"
+        as_json: true  # as the role asks for it
       run_once: true
       register: wireguard__fleet
 """
 # what the interface task does on the controller for each host before any
-# round trip: template its slice of the registered plan (here with a small result)
+# round trip: template its slice of the registered plan, one JSON string per host (here with a small result)
 PER_HOST_TASK = """    - name: per-host slice
       ansible.builtin.debug:
-        msg: "{{ wireguard__fleet.plan[inventory_hostname] | default({}) | dict2items | length }}"
+        msg: "{{ wireguard__fleet.plan[inventory_hostname] | default('{}') | from_json | dict2items | length }}"
 """
 _TASK_TIME = re.compile(r"^(validate|plan|per-host slice) -+ ([0-9.]+)s$")
 

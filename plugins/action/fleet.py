@@ -5,10 +5,12 @@ interfaces once per play. See plugins/modules/fleet.py for the documentation."""
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, plan as fleet_plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, plan as fleet_plan, preshared_keys
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 
 _EXTRA_VARS = ("ansible_host", "ansible_connection")
@@ -21,13 +23,17 @@ def _inventory_vars(hostvars, host):
 
 
 def _reported_keys(hostvars, hosts, register):
-    """{(ifname, host): public key} from the keypair task's registered results."""
+    """{(ifname, host): public key} from the registered results of the role's
+    prepare step (public_keys by interface) or of a keypair task looped over
+    interfaces."""
     keys = {}
     for host in hosts:
         registered = hostvars[host].get(register) or {}
+        reported = dict(registered.get("public_keys") or {})
         for result in registered.get("results", []):
-            if result.get("public_key") and not result.get("skipped"):
-                keys[(result["item"], host)] = result["public_key"]
+            if not result.get("skipped"):
+                reported[result["item"]] = result.get("public_key")
+        keys.update(((ifname, host), key) for ifname, key in reported.items() if key)
     return keys
 
 
@@ -40,7 +46,7 @@ def _drop_unknown_peers(plan):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts"))
+    _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts", "as_json", "rotate_preshared_keys"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -65,8 +71,10 @@ class ActionModule(ActionBase):
             if not key_dir:
                 raise AnsibleActionFail("key_dir is required with stage=plan")
             play_hosts = args.get("hosts") or task_vars.get("ansible_play_hosts_all", [])
-            reported = _reported_keys(hostvars, play_hosts, args.get("register", "wireguard__keypair"))
-            result["changed"] = self._plan(result, interfaces, problems, key_dir, reported)
+            register = args.get("register", "wireguard__host")
+            prepared = {h: hostvars[h].get(register) or {} for h in play_hosts}
+            reported = _reported_keys(hostvars, play_hosts, register)
+            result["changed"] = self._plan(result, interfaces, problems, key_dir, reported, prepared)
         for warning in problems.warnings:
             self._display.warning(format_problem(warning))
         if problems.errors:
@@ -81,7 +89,7 @@ class ActionModule(ActionBase):
         result["dns_hosts"] = sorted({h for ms in interfaces.values() for h, m in ms.items() if m["options"].get("dns")})
         return result
 
-    def _plan(self, result, interfaces, problems, key_dir, reported):
+    def _plan(self, result, interfaces, problems, key_dir, reported, prepared):
         """Keys in, plan and device exports out. -> changed (on the controller)"""
         check = self._task.check_mode
         changed = False
@@ -109,14 +117,78 @@ class ActionModule(ActionBase):
             return changed
         if check:
             _drop_unknown_peers(plan)
+        psk, device_psk, made = self._preshared_keys(interfaces, plan, key_dir, prepared, devices, check)
+        changed |= made
         exports = {}
         for ifname, host in devices:
             private_key = key_store.read_device_key(key_dir, ifname, host)
             if private_key:
-                paths, made = device_config.export(key_dir, ifname, host, plan[host][ifname], private_key, check)
+                keys = device_psk.get((ifname, host), {})
+                desired = dict(plan[host][ifname], peers=[
+                    dict(p, preshared_key=keys.get(p["public_key"])) for p in plan[host][ifname]["peers"]])
+                paths, made = device_config.export(key_dir, ifname, host, desired, private_key, check)
                 changed |= made
                 exports.setdefault(host, {})[ifname] = paths
+        routing = fleet_plan.routing(plan)
+        if preshared_keys.has_new_keys(psk):
+            # new preshared keys travel to their two hosts in this result:
+            # it is never shown, at any verbosity
+            result["_ansible_no_log"] = True
+        if self._task.args.get("as_json"):
+            psk = {h: json.dumps(v, sort_keys=True) for h, v in psk.items()}
+            # one string per host: Ansible copies a registered result per
+            # host, and a million small objects cost it more than the plan did
+            plan = {h: json.dumps(v, sort_keys=True) for h, v in plan.items()}
+            routing = {h: json.dumps(v, sort_keys=True) for h, v in routing.items()}
         result["plan"] = plan
-        result["routing"] = fleet_plan.routing(plan)
+        result["routing"] = routing
+        result["preshared_keys"] = psk
         result["exports"] = exports
+        for host in sorted(exports):
+            self._display.display("%s: config and QR code written under %s/export/ (they hold the device's private key: "
+                                  "show them only to its owner; `cat` the .qr.txt file in a terminal to scan it)" % (host, key_dir))
         return changed
+
+    def _preshared_keys(self, interfaces, plan, key_dir, prepared, devices, check):
+        """Each pair that wants a preshared key gets one, or keeps its own.
+        -> ({host: {ifname: {peer key: new key or KEEP}}} for managed hosts,
+            {(ifname, device): {peer key: key}} for device configs, changed)"""
+        wanted = set()
+        for host, by_if in plan.items():
+            for ifname, desired in by_if.items():
+                members = interfaces[ifname]
+                for peer in desired["peers"]:
+                    if peer["public_key"] and (members[host]["preshared_keys"] or members[peer["name"]]["preshared_keys"]):
+                        wanted.add((ifname,) + tuple(sorted((host, peer["name"]))))
+        if not wanted:
+            return {}, {}, False
+        fingerprints, in_play = {}, set()
+        for host, registered in prepared.items():
+            platform = registered.get("platform")
+            if platform is not None:  # prepared in this run: it takes what we give it
+                in_play.add(host)
+                for ifname, found in (platform.get("preshared_key_fingerprints") or {}).items():
+                    fingerprints[(ifname, host)] = found
+        stored = {}
+        for ifname, host in devices:  # the controller holds the device's end
+            in_play.add(host)
+            stored[(ifname, host)] = key_store.read_device_preshared_keys(key_dir, ifname, host)
+            fingerprints[(ifname, host)] = {p: preshared_keys.fingerprint(k) for p, k in stored[(ifname, host)].items()}
+
+        def key(ifname, host):
+            return interfaces[ifname][host]["public_key_resolved"]
+
+        pairs = [(i, a, key(i, a), b, key(i, b)) for i, a, b in sorted(wanted)]
+        assignment = preshared_keys.assign(pairs, fingerprints, in_play, set(self._task.args.get("rotate_preshared_keys") or []))
+        device_psk, changed = {}, False
+        for ifname, host in devices:
+            given = assignment.get(host, {}).pop(ifname, {})
+            if not assignment.get(host, True):
+                del assignment[host]
+            keys = {peer: stored[(ifname, host)][peer] if value == preshared_keys.KEEP else value for peer, value in given.items()}
+            device_psk[(ifname, host)] = keys
+            if keys != stored[(ifname, host)]:
+                changed = True
+                if not check:
+                    key_store.write_device_preshared_keys(key_dir, ifname, host, keys)
+        return assignment, device_psk, changed

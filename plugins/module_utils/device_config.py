@@ -27,6 +27,7 @@ def build(desired, private_key):
     for peer in desired.get("peers") or []:
         section = wg_config.Section(wg_config.PEER, comment=peer.get("name"))
         section.set("PublicKey", peer["public_key"])
+        section.set("PresharedKey", peer.get("preshared_key"))
         section.set("Endpoint", peer.get("endpoint"))
         section.set("AllowedIPs", peer.get("allowed_ips") or [])
         if peer.get("persistent_keepalive"):

@@ -31,6 +31,14 @@ def ensure_dirs(paths, mode=0o700):
         ensure_dir(path, mode)
 
 
+def list_dir(path):
+    """Names in a directory, sorted; [] when it does not exist."""
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
 def read_text(path):
     """The file's text, or None if it does not exist."""
     try:

@@ -24,8 +24,9 @@ def _list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def build(desired, private_key_path):
-    """desired: dict with name, addresses, listen_port, peers and options."""
+def build(desired, private_key_path, preshared_key_hook=None):
+    """desired: dict with name, addresses, listen_port, peers and options;
+    preshared_key_hook: the PostUp line that loads preshared keys, if any peer has one."""
     iface = wg_config.Section(wg_config.INTERFACE)
     iface.set("Address", _list(desired.get("addresses")))
     if desired.get("listen_port"):
@@ -36,7 +37,7 @@ def build(desired, private_key_path):
     for key, name in HOOKS:
         hooks = _list(desired.get(key))
         if name == "PostUp":
-            hooks = [key_hook(private_key_path)] + hooks
+            hooks = [key_hook(private_key_path)] + ([preshared_key_hook] if preshared_key_hook else []) + hooks
         iface.set(name, hooks)
     peers = []
     for peer in sorted(desired.get("peers") or [], key=lambda p: (p.get("name") or "", p["public_key"])):

@@ -27,10 +27,10 @@ MEMBER_KEYS = (
     "address", "port", "endpoint", "topology", "hub", "network", "unmanaged",
     "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
     "mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down",
-    "management_address", "keep_management_path",
+    "management_address", "keep_management_path", "preshared_keys",
 )
 # keys that describe the network as a whole and may sit in group vars
-_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path")
+_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path", "preshared_keys")
 # connections that do not go over the network: a tunnel cannot cut them off
 _LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "community.docker.docker_api",
                       "lxc", "community.general.lxc", "chroot", "community.general.chroot",
@@ -165,6 +165,7 @@ def normalize_member(host, ifname, s, prefix, problems):
         "options": {},
         "var_prefix": prefix,
         "keep_management_path": _as_bool(s.get("keep_management_path") or False),
+        "preshared_keys": _as_bool(s.get("preshared_keys") or False),
         "management_address": None,
     }
     if s.get("management_address"):

@@ -4,14 +4,16 @@ Why a store: peers are computed from the inventory, not from the hosts in the
 play, so a run with --limit must still know the keys of hosts it does not
 touch. Public keys are not secret; commit the store with the inventory.
 Keys of unmanaged devices (phones) are made on the controller and kept under
-<dir>/private/ (0700 directories, 0600 files): never commit that part.
+<dir>/private/ (0700 directories, 0600 files): never commit that part. So are
+the preshared keys of a device's pairs (the device's config must hold them);
+those of pairs of managed hosts live only on the two hosts.
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, preshared_keys, wg_keys
 
 
 def _public_path(root, ifname, host):
@@ -62,3 +64,33 @@ def read_device_key(root, ifname, host):
     """The device's private key, for writing its config on the controller only."""
     text = files.read_text(private_path(root, ifname, host))
     return text.strip() if text else None
+
+
+def _device_psk_dir(root, ifname, host):
+    return os.path.join(root, "private", ifname, host + ".psk.d")
+
+
+def read_device_preshared_keys(root, ifname, host):
+    """{peer public key: preshared key} of an unmanaged device's pairs."""
+    directory = _device_psk_dir(root, ifname, host)
+    stored = {}
+    for name in files.list_dir(directory):
+        text = (files.read_text(os.path.join(directory, name)) or "").strip()
+        if wg_keys.is_valid_key(text):
+            stored[preshared_keys.public_key_of(name)] = text
+    return stored
+
+
+def write_device_preshared_keys(root, ifname, host, keys):
+    """Make the device's stored preshared keys exactly ``keys``. -> changed"""
+    directory = _device_psk_dir(root, ifname, host)
+    stored = read_device_preshared_keys(root, ifname, host)
+    if stored == keys:
+        return False
+    files.ensure_dirs((os.path.join(root, "private"), os.path.dirname(directory), directory))
+    for peer, key in keys.items():
+        if stored.get(peer) != key:
+            files.write_atomic(os.path.join(directory, preshared_keys.file_name(peer)), key + "\n", 0o600)
+    for peer in set(stored) - set(keys):
+        os.unlink(os.path.join(directory, preshared_keys.file_name(peer)))
+    return True

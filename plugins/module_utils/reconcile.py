@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_config, wg_dump
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import preshared_keys, wg_config, wg_dump
 
 RESTART_KEYS = ("Table", "DNS", "FwMark", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig")
 
@@ -36,8 +36,13 @@ def restart_reason(old, new):
     """Why a running interface must be restarted to take ``new``, or None."""
     if old is None:
         return None
+
+    def hooks(config, key):
+        # the preshared-key loader only matters at start; live, wg set does its job
+        return [line for line in config.interface.get(key) or [] if not preshared_keys.is_loader_hook(line)]
+
     for key in RESTART_KEYS:
-        if old.interface.get(key) != new.interface.get(key):
+        if hooks(old, key) != hooks(new, key):
             return "%s changed" % key
 
     def default_routes(config):
@@ -71,12 +76,21 @@ def _endpoint_matches(wanted, current, resolve):
     return cur_port == port and any(ipaddress.ip_address(a) == ipaddress.ip_address(cur_host) for a in addresses)
 
 
-def peer_commands(ifname, live, new, resolve=None):
-    """Commands that turn the live peers into ``new``'s peers."""
+def peer_commands(ifname, live, new, resolve=None, preshared=None):
+    """Commands that turn the live peers into ``new``'s peers.
+
+    preshared: None leaves preshared keys alone; else {public key:
+    (fingerprint, key file)} for the peers that have one, the others get none.
+    """
     wanted = _peers_by_key(new)
     commands = []
     for key, peer in wanted.items():
         current = live["peers"].get(key)
+        psk_args = []
+        if preshared is not None:
+            fp, path = preshared.get(key, (None, "/dev/null"))
+            if (current or {}).get("preshared_key_fingerprint") != fp and (current is not None or fp):
+                psk_args = ["preshared-key", path]
         allowed = _normalized(peer.get("AllowedIPs", []))
         keepalive = peer.get("PersistentKeepalive")
         keepalive = 0 if keepalive in (None, "", "off") else int(keepalive)  # wg reads "off" as 0
@@ -88,9 +102,10 @@ def peer_commands(ifname, live, new, resolve=None):
             args += ["endpoint", endpoint]
         if current is None or (current["persistent_keepalive"] or 0) != keepalive:
             args += ["persistent-keepalive", str(keepalive)]
-        if args:
+        if args or psk_args:
             verb = "add" if current is None else "update"
-            commands.append((["wg", "set", ifname, "peer", key] + args, "%s peer %s" % (verb, key)))
+            what = "" if not psk_args else " (preshared key %s)" % ("cleared" if psk_args[1] == "/dev/null" else "set")
+            commands.append((["wg", "set", ifname, "peer", key] + args + psk_args, "%s peer %s%s" % (verb, key, what)))
     for key in sorted(live["peers"]):
         if key not in wanted:
             commands.append((["wg", "set", ifname, "peer", key, "remove"], "remove peer %s" % key))
@@ -165,10 +180,10 @@ def route_commands(ifname, current_routes, new, only=None):
     return commands
 
 
-def plan(ifname, live, new, public_key, private_key_path, addresses, routes, mtu, resolve=None):
+def plan(ifname, live, new, public_key, private_key_path, addresses, routes, mtu, resolve=None, preshared=None):
     """All live commands, interface first, then peers, addresses, MTU, routes."""
     return (interface_commands(ifname, live, new, public_key, private_key_path)
-            + peer_commands(ifname, live, new, resolve)
+            + peer_commands(ifname, live, new, resolve, preshared)
             + address_commands(ifname, addresses, new)
             + mtu_commands(ifname, mtu, new)
             + route_commands(ifname, routes, new))

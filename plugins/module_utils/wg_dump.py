@@ -1,10 +1,13 @@
 """Parse `wg show <if> dump`: the live state of an interface.
 
 The first line carries the private key in clear: it is dropped here, at the
-edge, and only whether one is set survives. Preshared keys likewise.
+edge, and only whether one is set survives. Preshared keys likewise, plus a
+fingerprint that tells whether the live key is the one on disk.
 """
 
 from __future__ import annotations
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.preshared_keys import fingerprint
 
 
 def _none(value):
@@ -33,6 +36,7 @@ def parse_dump(text):
         state["peers"][f[0]] = {
             "public_key": f[0],
             "has_preshared_key": f[1] != "(none)",
+            "preshared_key_fingerprint": None if f[1] == "(none)" else fingerprint(f[1]),
             "endpoint": _none(f[2]),
             "allowed_ips": allowed.split(",") if allowed else [],
             "latest_handshake": int(f[4]),

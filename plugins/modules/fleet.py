@@ -48,9 +48,18 @@ options:
       Required with O(stage=plan); with O(stage=validate), its public keys are checked for duplicates.
     type: path
   register:
-    description: The name under which the keypair task's results were registered (a loop over interfaces).
+    description:
+      - The name under which each host's public keys were registered, by the O(fleetnet.wireguard.converge#module:stage=prepare)
+        task (RV(fleetnet.wireguard.converge#module:public_keys)) or by a M(fleetnet.wireguard.keypair) task looped over interfaces.
     type: str
-    default: wireguard__keypair
+    default: wireguard__host
+  as_json:
+    description:
+      - Return each host's RV(plan) and RV(routing) as one JSON string. At hundreds of hosts Ansible copies a
+        registered result far faster as one string per host than as nested data;
+        M(fleetnet.wireguard.converge) takes either form.
+    type: bool
+    default: false
   hosts:
     description: The hosts whose keypair results to read; defaults to every host of the play.
     type: list
@@ -67,7 +76,7 @@ EXAMPLES = r"""
 RETURN = r"""
 plan:
   description: For each host, for each interface, the arguments of M(fleetnet.wireguard.interface) plus
-    C(forwarding), C(gateway) and C(unmanaged).
+    C(forwarding), C(gateway) and C(unmanaged). With O(as_json), each host's value is that dict as a JSON string.
   returned: with stage=plan
   type: dict
 routing:

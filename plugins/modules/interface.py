@@ -17,7 +17,8 @@ description:
     FwMark, a default route appearing or going away), and the result says so.
   - C(wg syncconf) is never used (it zeroes fields missing from its input and wipes every peer on empty input).
   - The private key stays in its own file (see M(fleetnet.wireguard.keypair)) and is loaded by the first
-    C(PostUp), so the config file never holds it.
+    C(PostUp), so the config file never holds it. So are preshared keys, each a C(0600) file in
+    C(<config dir>/<name>.psk.d/), loaded by a second C(PostUp) and set live with C(wg set).
   - If applying fails (a hook fails, the interface does not come up, a command is refused), the previous
     file is put back and the previous interface restored, and the task fails with the reason.
 author:
@@ -81,6 +82,18 @@ options:
       persistent_keepalive:
         description: Seconds between keepalives; V(0) or unset for none.
         type: int
+  preshared_keys:
+    description:
+      - Preshared keys to set, by peer public key (base64, 32 bytes, such as C(wg genpsk) makes). Never logged.
+      - Each peer of the interface has a preshared key only if it is named here or in O(keep_preshared_keys);
+        the others have none (a stored one is removed).
+    type: dict
+    default: {}
+  keep_preshared_keys:
+    description: Peers (public keys) that keep the preshared key already stored on the host; the task fails if there is none.
+    type: list
+    elements: str
+    default: []
   mtu:
     description: Interface MTU.
     type: int
@@ -146,6 +159,10 @@ config_changed:
   description: Whether the wg-quick file was (or would be) rewritten.
   returned: always
   type: bool
+preshared_keys_changed:
+  description: Whether a preshared key file was (or would be) written or removed.
+  returned: always
+  type: bool
 restarted:
   description: Whether the interface was (or would be) restarted; see RV(restart_reason).
   returned: always
@@ -175,7 +192,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, interface_config, reconcile, wg_config, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
+    files, interface_config, preshared_keys, reconcile, wg_config, wg_keys,
+)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
 
 
@@ -186,7 +205,47 @@ def read_public_key(path):
     return wg_keys.public_key(text.strip())
 
 
-def decide(host, old_text, new_cfg, public_key, private_key_path):
+def _stored_preshared_keys(directory):
+    """{peer public key: key} of the files in the directory."""
+    stored = {}
+    for name in files.list_dir(directory):
+        text = files.read_text(os.path.join(directory, name))
+        if text and text.strip():
+            stored[preshared_keys.public_key_of(name)] = text.strip()
+    return stored
+
+
+def wanted_preshared_keys(p, directory, peer_keys):
+    """-> ({peer public key: key} wanted on disk, {...} on disk now). Messages
+    name peers, never keys."""
+    stored = _stored_preshared_keys(directory)
+    wanted = {}
+    for key in p["keep_preshared_keys"]:
+        if key not in stored:
+            raise ValueError("keep_preshared_keys: no preshared key is stored for peer %s; give one in preshared_keys" % key)
+        wanted[key] = stored[key]
+    for key, value in p["preshared_keys"].items():
+        if not wg_keys.is_valid_key(str(value).strip()):
+            raise ValueError("preshared_keys: the key given for peer %s is not a base64 32-byte key (wg genpsk makes one)" % key)
+        wanted[key] = str(value).strip()
+    strangers = sorted(set(wanted) - set(peer_keys))
+    if strangers:
+        raise ValueError("preshared keys are given for %s, which are not peers of %s" % (", ".join(strangers), p["name"]))
+    return wanted, stored
+
+
+def write_preshared_keys(directory, wanted, stored):
+    if wanted:
+        files.ensure_dir(directory, 0o700)
+    for key, value in wanted.items():
+        path = os.path.join(directory, preshared_keys.file_name(key))
+        if stored.get(key) != value or files.mode_of(path) != 0o600:
+            files.write_atomic(path, value + "\n", 0o600)
+    for key in set(stored) - set(wanted):
+        os.unlink(os.path.join(directory, preshared_keys.file_name(key)))
+
+
+def decide(host, old_text, new_cfg, public_key, private_key_path, preshared=None):
     """-> (mode, reason, commands); mode is start, restart, live or none."""
     if not host.link_exists():
         return "start", None, []
@@ -202,7 +261,7 @@ def decide(host, old_text, new_cfg, public_key, private_key_path):
     state, addresses, routes, mtu = host.live()
     if state is None:
         return "restart", "the interface has no WireGuard state", []
-    commands = reconcile.plan(host.name, state, new_cfg, public_key, private_key_path, addresses, routes, mtu, resolve)
+    commands = reconcile.plan(host.name, state, new_cfg, public_key, private_key_path, addresses, routes, mtu, resolve, preshared)
     return ("live" if commands else "none"), None, commands
 
 
@@ -242,13 +301,21 @@ def present(module, host, p):
     public_key = read_public_key(key_path)
     if public_key is None and not module.check_mode:
         module.fail_json(msg="%s holds no private key: run fleetnet.wireguard.keypair for %s first" % (key_path, p["name"]))
-    new_cfg = interface_config.build(p, key_path)
+    psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
+    wanted_psk, stored_psk = wanted_preshared_keys(p, psk_dir, [peer["public_key"] for peer in p["peers"]])
+    psk_changed = wanted_psk != stored_psk
+    hook = preshared_keys.loader_hook(os.path.dirname(config_path), p["name"]) if wanted_psk else None
+    new_cfg = interface_config.build(p, key_path, hook)
     new_text = wg_config.render(new_cfg, header=interface_config.HEADER)
     old_text = files.read_text(config_path)
     config_changed = old_text != new_text or files.mode_of(config_path) != 0o600
-    mode, reason, commands = decide(host, old_text, new_cfg, public_key, key_path)
+    preshared = {key: (preshared_keys.fingerprint(value), os.path.join(psk_dir, preshared_keys.file_name(key)))
+                 for key, value in wanted_psk.items()}
+    mode, reason, commands = decide(host, old_text, new_cfg, public_key, key_path, preshared)
     enable = p["enabled"] and host.unit_state("is-enabled") != "enabled"
-    actions = [command[1] for command in commands]
+    actions = ["store the preshared key of peer %s" % k for k in sorted(wanted_psk) if stored_psk.get(k) != wanted_psk[k]]
+    actions += ["remove the preshared key of peer %s" % k for k in sorted(set(stored_psk) - set(wanted_psk))]
+    actions += [command[1] for command in commands]
     if mode == "start":
         actions.append("start %s" % host.unit)
     elif mode == "restart":
@@ -256,8 +323,8 @@ def present(module, host, p):
     if enable:
         actions.append("enable %s at boot" % host.unit)
     result = dict(
-        changed=config_changed or mode in ("start", "restart", "live") or enable,
-        config_changed=config_changed, restarted=mode == "restart", started=mode == "start",
+        changed=config_changed or psk_changed or mode in ("start", "restart", "live") or enable,
+        config_changed=config_changed, preshared_keys_changed=psk_changed, restarted=mode == "restart", started=mode == "start",
         actions=actions, public_key=public_key or "",
     )
     if reason:
@@ -274,12 +341,15 @@ def present(module, host, p):
             take_down(host)
         if config_changed:
             files.write_atomic(config_path, new_text, 0o600)
+        if psk_changed:
+            write_preshared_keys(psk_dir, wanted_psk, stored_psk)
         for argv, dummy in commands:
             host.run(argv)
         if mode in ("start", "restart"):
             bring_up(host)
     except ApplyError as exc:
         journal = host.journal()
+        write_preshared_keys(psk_dir, stored_psk, _stored_preshared_keys(psk_dir))
         restore(host, config_path, old_text, was_up)
         module.fail_json(msg="applying %s failed, the previous config was restored: %s" % (p["name"], exc),
                          journal=journal.splitlines(), **{k: v for k, v in result.items() if k != "diff"})
@@ -298,7 +368,9 @@ def absent(module, host, p):
         actions.append(["systemctl", "stop", host.unit])
     elif host.link_exists():
         actions.append(["ip", "link", "del", "dev", host.name])
-    paths = [config_path] + ([key_path] if p["remove_key"] else [])
+    psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
+    # preshared keys belong to the interface's pairs: they go with it
+    paths = [config_path] + [os.path.join(psk_dir, n) for n in files.list_dir(psk_dir)] + ([key_path] if p["remove_key"] else [])
     removals = [path for path in paths if os.path.exists(path)]
     old_text = files.read_text(config_path)
     result = dict(changed=bool(actions or removals), config_changed=config_path in removals, restarted=False, started=False,
@@ -313,6 +385,8 @@ def absent(module, host, p):
             module.fail_json(msg=str(exc), **result)
         for path in removals:
             os.unlink(path)
+        if os.path.isdir(psk_dir) and not files.list_dir(psk_dir):
+            os.rmdir(psk_dir)
     return result
 
 
@@ -341,6 +415,8 @@ def main():
             post_up=dict(type="list", elements="str"),
             pre_down=dict(type="list", elements="str"),
             post_down=dict(type="list", elements="str"),
+            preshared_keys=dict(type="dict", default={}, no_log=True),
+            keep_preshared_keys=dict(type="list", elements="str", default=[], no_log=False),
             enabled=dict(type="bool", default=True),
             remove_key=dict(type="bool", default=False),
         ),

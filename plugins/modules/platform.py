@@ -79,6 +79,13 @@ managed_interfaces:
   returned: always
   type: list
   elements: str
+preshared_key_fingerprints:
+  description:
+    - For each managed interface, the fingerprint (16 hex digits of a SHA-256) of each stored preshared key, by peer public key.
+      Both ends of a pair agree when their fingerprints match; the keys themselves are never returned.
+  returned: always
+  type: dict
+  sample: {"wg0": {"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=": "3f1c9a0b2d4e6f70"}}
 ufw_active:
   description: Whether ufw is installed and active.
   returned: always
@@ -94,7 +101,7 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, preshared_keys, ufw
 
 
 def container_kind(module):
@@ -109,11 +116,17 @@ def container_kind(module):
     return None
 
 
-def _listdir(path):
-    try:
-        return os.listdir(path)
-    except OSError:
-        return []
+def preshared_key_fingerprints(interfaces):
+    """{interface: {peer public key: fingerprint}}: whether both ends of a pair
+    hold the same preshared key, told without the key leaving the host."""
+    out = {}
+    for ifname in interfaces:
+        directory = preshared_keys.directory("/etc/wireguard", ifname)
+        for name in files.list_dir(directory):
+            text = (files.read_text(os.path.join(directory, name)) or "").strip()
+            if text:
+                out.setdefault(ifname, {})[preshared_keys.public_key_of(name)] = preshared_keys.fingerprint(text)
+    return out
 
 
 def has_candidate(module, package):
@@ -150,12 +163,13 @@ def main():
     ufw_bin = module.get_bin_path("ufw")
     ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
     routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
-    managed = sorted(name[:-5] for name in _listdir("/etc/wireguard") if name.endswith(".conf")
+    managed = sorted(name[:-5] for name in files.list_dir("/etc/wireguard") if name.endswith(".conf")
                      and interface_config.HEADER in (files.read_text(os.path.join("/etc/wireguard", name)) or "").split("\n", 1)[0])
     decision = install_plan.decide(facts)
     # with backports not enabled yet, apt cannot know; the install task will tell
     decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(module, p)]
-    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, managed_interfaces=managed, **decision)
+    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, managed_interfaces=managed,
+                     preshared_key_fingerprints=preshared_key_fingerprints(managed), **decision)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Changes to a live mesh, in order, each checked on the real hosts: a node
 joins, a host's AllowedIPs change, the node leaves, a peer is added and
-removed ad hoc with fleetnet.wireguard.peer, a key is rotated.
+removed ad hoc with fleetnet.wireguard.peer, a key is rotated, preshared keys
+are turned on (one per pair) and rotated.
 
 After each step the tunnels that stay still carry traffic, no interface was
 restarted (same ifindex) and an immediate re-run changes nothing. While a
@@ -12,6 +13,7 @@ as an extra `-i` on top of molecule's: chg4 sits in group `spare` until the
 source makes `spare` a child of `wireguard`.
 """
 
+import hashlib
 import os
 import tempfile
 import time
@@ -20,6 +22,7 @@ import testinfra
 
 from wgcheck import PingStream, ping, private_keys, project_file, recap, run_adhoc, run_playbook, wg_dump, write_inventory
 
+PSK_FILES = "/etc/wireguard/wg0.psk.d/*"
 TUNNEL = {"chg1": "10.50.0.1", "chg2": "10.50.0.2", "chg3": "10.50.0.3", "chg4": "10.50.0.4"}
 UNDERLAY = {"chg1": "172.30.50.11", "chg2": "172.30.50.12", "chg3": "172.30.50.13", "chg4": "172.30.50.14"}
 SITE = project_file("playbooks", "site.yml")
@@ -48,11 +51,11 @@ def inventory_args():
 
 def play(playbook=SITE, *args):
     hosts = [node(h) for h in TUNNEL]
-    keys = private_keys(hosts)  # before: a rotation replaces some
+    keys = private_keys(hosts) | private_keys(hosts, PSK_FILES)  # before: a rotation replaces some
     rc, output = run_playbook(playbook, *(inventory_args() + list(args)))
     assert rc == 0, output[-3000:]
-    leaked = [k for k in keys | private_keys(hosts) if k in output]
-    assert leaked == [], "a private key appeared in the play's output"
+    leaked = [k for k in keys | private_keys(hosts) | private_keys(hosts, PSK_FILES) if k in output]
+    assert leaked == [], "a private or preshared key appeared in the play's output"
     return output
 
 
@@ -210,3 +213,63 @@ def test_06_rotate_one_key_every_peer_follows_in_the_same_run():
     assert_mesh()
     assert_not_restarted()
     assert_rerun_changes_nothing()
+
+
+def preshared(me):
+    """{peer public key: sha256 of its live preshared key} on a member (the
+    test compares keys without ever putting one in an assertion message)."""
+    out = node(me).check_output("wg show wg0 preshared-keys")
+    pairs = (line.split("\t") for line in out.splitlines() if line.strip())
+    return {peer: hashlib.sha256(key.encode()).hexdigest() for peer, key in pairs if key != "(none)"}
+
+
+def assert_pairs_share_their_own_keys():
+    members = STATE["members"]
+    keys = {h: public_key(h) for h in members}
+    live = {h: preshared(h) for h in members}
+    for a in members:
+        assert set(live[a]) == {keys[b] for b in members if b != a}, "%s lacks a preshared key" % a
+        for b in members:
+            if a < b:
+                assert live[a][keys[b]] == live[b][keys[a]], "%s and %s hold different keys" % (a, b)
+    per_pair = {live[a][keys[b]] for a in members for b in members if a < b}
+    assert len(per_pair) == len(members) * (len(members) - 1) // 2, "a key is shared by two pairs"
+    for h in members:
+        listing = node(h).check_output("stat -c '%a %U' /etc/wireguard/wg0.psk.d /etc/wireguard/wg0.psk.d/*").splitlines()
+        assert listing[0] == "700 root" and set(listing[1:]) == {"600 root"}, (h, listing)
+        assert "PresharedKey" not in node(h).check_output("cat /etc/wireguard/wg0.conf")
+    return live
+
+
+def assert_new_handshakes_use_the_files():
+    """A restart makes each pair handshake again from the key files: only
+    matching keys on both ends get the tunnel back."""
+    for h in STATE["members"]:
+        node(h).check_output("systemctl restart wg-quick@wg0")
+    STATE["ifindex"] = {}
+    assert_mesh()
+    STATE["ifindex"] = {h: ifindex(h) for h in STATE["members"]}
+
+
+def test_07_preshared_keys_one_per_pair_live_without_a_lost_packet():
+    STATE["overlay"]["psk"] = {"wireguard": {"vars": {"wireguard_preshared_keys": True}}}
+    STATE["ifindex"] = {h: ifindex(h) for h in STATE["members"]}
+    change_under_ping_stream()
+    assert_pairs_share_their_own_keys()
+    assert_not_restarted()
+    assert_rerun_changes_nothing()
+    assert_new_handshakes_use_the_files()
+
+
+def test_08_rotate_preshared_keys_only_at_vvv():
+    before = assert_pairs_share_their_own_keys()
+    public = {h: public_key(h) for h in STATE["members"]}
+    output = play("fleetnet.wireguard.rotate", "-e", "rotate_hosts=chg1", "-e", "rotate_private_keys=false", "-vvv")
+    after = assert_pairs_share_their_own_keys()
+    assert {h: public_key(h) for h in STATE["members"]} == public
+    assert after["chg1"] != before["chg1"] and after["chg2"][public["chg1"]] != before["chg2"][public["chg1"]]
+    assert after["chg2"][public["chg3"]] == before["chg2"][public["chg3"]], "the chg2-chg3 pair was not rotated"
+    assert "output has been hidden" in output  # the plan that carried the new keys
+    assert_not_restarted()
+    assert_rerun_changes_nothing()
+    assert_new_handshakes_use_the_files()

@@ -65,6 +65,20 @@ def test_phone_config_is_app_safe_and_matches_the_hub():
     assert hub.get("PersistentKeepalive") == "25"
 
 
+def test_the_phone_pair_alone_has_a_preshared_key_and_both_ends_hold_it():
+    """Only the phone sets wireguard_preshared_keys: its pair with hub B gets a
+    key (in the export, kept 0600 under private/), no other pair does."""
+    config = wg_config.parse(open(os.path.join(STORE, "export", "wg0", "phone.conf")).read())
+    phone_public = wg_keys.public_key(config.interface.get("PrivateKey"))
+    live = dict(line.split("\t") for line in node("hyb-b").check_output("wg show wg0 preshared-keys").splitlines())
+    with_key = [peer for peer, key in live.items() if key != "(none)"]
+    assert with_key == [phone_public]
+    same = live[phone_public] == config.peers[0].get("PresharedKey")
+    assert same, "the hub and the phone's config disagree"  # compared here, so no key reaches the report
+    stored = os.path.join(STORE, "private", "wg0", "phone.psk.d")
+    assert [stat.S_IMODE(os.stat(os.path.join(stored, n)).st_mode) for n in os.listdir(stored)] == [0o600]
+
+
 def test_phone_qr_code_decodes_to_its_config():
     base = os.path.join(STORE, "export", "wg0", "phone")
     decoded = subprocess.run(["zbarimg", "--quiet", "--raw", base + ".png"], stdout=subprocess.PIPE,
