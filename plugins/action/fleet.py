@@ -182,13 +182,12 @@ class ActionModule(ActionBase):
         assignment = preshared_keys.assign(pairs, fingerprints, in_play, set(self._task.args.get("rotate_preshared_keys") or []))
         device_psk, changed = {}, False
         for ifname, host in devices:
-            given = assignment.get(host, {}).pop(ifname, {})
-            if not assignment.get(host, True):
-                del assignment[host]
+            given = assignment.get(host, {}).get(ifname, {})
             keys = {peer: stored[(ifname, host)][peer] if value == preshared_keys.KEEP else value for peer, value in given.items()}
             device_psk[(ifname, host)] = keys
             if keys != stored[(ifname, host)]:
                 changed = True
                 if not check:
                     key_store.write_device_preshared_keys(key_dir, ifname, host, keys)
-        return assignment, device_psk, changed
+        managed = {h: by_if for h, by_if in assignment.items() if h not in {d for dummy, d in devices}}
+        return managed, device_psk, changed

@@ -72,25 +72,11 @@ def _device_psk_dir(root, ifname, host):
 
 def read_device_preshared_keys(root, ifname, host):
     """{peer public key: preshared key} of an unmanaged device's pairs."""
-    directory = _device_psk_dir(root, ifname, host)
-    stored = {}
-    for name in files.list_dir(directory):
-        text = (files.read_text(os.path.join(directory, name)) or "").strip()
-        if wg_keys.is_valid_key(text):
-            stored[preshared_keys.public_key_of(name)] = text
-    return stored
+    return preshared_keys.read_dir(_device_psk_dir(root, ifname, host))
 
 
 def write_device_preshared_keys(root, ifname, host, keys):
     """Make the device's stored preshared keys exactly ``keys``. -> changed"""
     directory = _device_psk_dir(root, ifname, host)
-    stored = read_device_preshared_keys(root, ifname, host)
-    if stored == keys:
-        return False
-    files.ensure_dirs((os.path.join(root, "private"), os.path.dirname(directory), directory))
-    for peer, key in keys.items():
-        if stored.get(peer) != key:
-            files.write_atomic(os.path.join(directory, preshared_keys.file_name(peer)), key + "\n", 0o600)
-    for peer in set(stored) - set(keys):
-        os.unlink(os.path.join(directory, preshared_keys.file_name(peer)))
-    return True
+    return preshared_keys.write_dir(directory, keys, preshared_keys.read_dir(directory),
+                                    parents=(os.path.join(root, "private"), os.path.dirname(directory)))

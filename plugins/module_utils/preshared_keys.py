@@ -20,6 +20,8 @@ import base64
 import hashlib
 import os
 
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files
+
 KEEP = "keep"
 
 
@@ -34,6 +36,34 @@ def file_name(public_key):
 
 def public_key_of(name):
     return name.replace("_", "/").replace("-", "+")
+
+
+def read_dir(directory):
+    """{peer public key: key} of the key files in a directory (on a host, or
+    an unmanaged device's on the controller). A damaged file is listed too:
+    its fingerprint matches nothing, so it is replaced or removed."""
+    stored = {}
+    for name in files.list_dir(directory):
+        text = (files.read_text(os.path.join(directory, name)) or "").strip()
+        if text:
+            stored[public_key_of(name)] = text
+    return stored
+
+
+def write_dir(directory, wanted, stored, parents=()):
+    """Make the directory hold exactly ``wanted`` ({peer public key: key}),
+    given what read_dir found there. -> changed"""
+    if wanted == stored:
+        return False
+    if wanted:
+        files.ensure_dirs(tuple(parents) + (directory,))
+    for peer, key in wanted.items():
+        path = os.path.join(directory, file_name(peer))
+        if stored.get(peer) != key or files.mode_of(path) != 0o600:
+            files.write_atomic(path, key + "\n", 0o600)
+    for peer in set(stored) - set(wanted):
+        os.unlink(os.path.join(directory, file_name(peer)))
+    return True
 
 
 def fingerprint(key):

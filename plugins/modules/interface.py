@@ -205,20 +205,10 @@ def read_public_key(path):
     return wg_keys.public_key(text.strip())
 
 
-def _stored_preshared_keys(directory):
-    """{peer public key: key} of the files in the directory."""
-    stored = {}
-    for name in files.list_dir(directory):
-        text = files.read_text(os.path.join(directory, name))
-        if text and text.strip():
-            stored[preshared_keys.public_key_of(name)] = text.strip()
-    return stored
-
-
 def wanted_preshared_keys(p, directory, peer_keys):
     """-> ({peer public key: key} wanted on disk, {...} on disk now). Messages
     name peers, never keys."""
-    stored = _stored_preshared_keys(directory)
+    stored = preshared_keys.read_dir(directory)
     wanted = {}
     for key in p["keep_preshared_keys"]:
         if key not in stored:
@@ -232,17 +222,6 @@ def wanted_preshared_keys(p, directory, peer_keys):
     if strangers:
         raise ValueError("preshared keys are given for %s, which are not peers of %s" % (", ".join(strangers), p["name"]))
     return wanted, stored
-
-
-def write_preshared_keys(directory, wanted, stored):
-    if wanted:
-        files.ensure_dir(directory, 0o700)
-    for key, value in wanted.items():
-        path = os.path.join(directory, preshared_keys.file_name(key))
-        if stored.get(key) != value or files.mode_of(path) != 0o600:
-            files.write_atomic(path, value + "\n", 0o600)
-    for key in set(stored) - set(wanted):
-        os.unlink(os.path.join(directory, preshared_keys.file_name(key)))
 
 
 def decide(host, old_text, new_cfg, public_key, private_key_path, preshared=None):
@@ -342,14 +321,14 @@ def present(module, host, p):
         if config_changed:
             files.write_atomic(config_path, new_text, 0o600)
         if psk_changed:
-            write_preshared_keys(psk_dir, wanted_psk, stored_psk)
+            preshared_keys.write_dir(psk_dir, wanted_psk, stored_psk)
         for argv, dummy in commands:
             host.run(argv)
         if mode in ("start", "restart"):
             bring_up(host)
     except ApplyError as exc:
         journal = host.journal()
-        write_preshared_keys(psk_dir, stored_psk, _stored_preshared_keys(psk_dir))
+        preshared_keys.write_dir(psk_dir, stored_psk, preshared_keys.read_dir(psk_dir))
         restore(host, config_path, old_text, was_up)
         module.fail_json(msg="applying %s failed, the previous config was restored: %s" % (p["name"], exc),
                          journal=journal.splitlines(), **{k: v for k, v in result.items() if k != "diff"})

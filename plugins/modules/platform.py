@@ -121,11 +121,9 @@ def preshared_key_fingerprints(interfaces):
     hold the same preshared key, told without the key leaving the host."""
     out = {}
     for ifname in interfaces:
-        directory = preshared_keys.directory("/etc/wireguard", ifname)
-        for name in files.list_dir(directory):
-            text = (files.read_text(os.path.join(directory, name)) or "").strip()
-            if text:
-                out.setdefault(ifname, {})[preshared_keys.public_key_of(name)] = preshared_keys.fingerprint(text)
+        stored = preshared_keys.read_dir(preshared_keys.directory("/etc/wireguard", ifname))
+        if stored:
+            out[ifname] = {peer: preshared_keys.fingerprint(key) for peer, key in stored.items()}
     return out
 
 

@@ -110,3 +110,21 @@ def test_the_loader_hook_coming_or_going_needs_no_restart():
     assert reconcile.restart_reason(old, new) is None
     new.interface.set("PostUp", ["wg set %i private-key /etc/wireguard/wg0.key", hook, "echo up"])
     assert reconcile.restart_reason(old, new) == "PostUp changed"
+
+
+def test_key_directory_holds_exactly_what_is_wanted(tmp_path):
+    directory = str(tmp_path / "private" / "wg0.psk.d")
+    assert preshared_keys.read_dir(directory) == {}
+    assert preshared_keys.write_dir(directory, {B: PSK1, C: PSK2}, {}, parents=(str(tmp_path / "private"),))
+    assert preshared_keys.read_dir(directory) == {B: PSK1, C: PSK2}
+    assert sorted(oct(p.stat().st_mode & 0o777) for p in (tmp_path / "private").rglob("*")) == ["0o600", "0o600", "0o700"]
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700
+    assert not preshared_keys.write_dir(directory, {B: PSK1, C: PSK2}, preshared_keys.read_dir(directory))
+    assert preshared_keys.write_dir(directory, {B: PSK2}, preshared_keys.read_dir(directory))
+    assert preshared_keys.read_dir(directory) == {B: PSK2}
+
+
+def test_a_damaged_key_file_is_listed_so_it_gets_replaced(tmp_path):
+    (tmp_path / preshared_keys.file_name(B)).write_text("not a key\n")
+    stored = preshared_keys.read_dir(str(tmp_path))
+    assert list(stored) == [B] and fingerprint(stored[B]) not in (FP1, FP2)
