@@ -4,7 +4,7 @@ links as lines colored by verdict, hosts with a fault outlined.
 Written by hand (no plotting library on the controller). Layout: backbone
 members on a circle, each hub's spokes fanned out beyond their hub (around
 it when the hub is alone in the middle). Input is one network of
-status.report()'s result and its diagnoses.
+status_report.report()'s result and its diagnoses.
 """
 
 from __future__ import annotations

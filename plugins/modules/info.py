@@ -125,7 +125,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, status
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, status_facts
 
 
 class Host:
@@ -177,7 +177,7 @@ def read_config(path):
         text = files.read_text(path)
     except OSError as exc:
         return {"exists": True, "error": "cannot read: %s" % exc.strerror, "path": path}
-    return dict(status.config_summary(text), path=path)
+    return dict(status_facts.config_summary(text), path=path)
 
 
 def interface(host, ifname, config_dir, sockets, now):
@@ -187,7 +187,7 @@ def interface(host, ifname, config_dir, sockets, now):
         addresses = host.json(["ip", "-j", "address", "show", "dev", ifname], [])
         dump = host.run(["wg", "show", ifname, "dump"])
     config = read_config(os.path.join(config_dir, ifname + ".conf"))
-    return status.interface_facts(now, link, addresses, dump, config, service(host, ifname), sockets)
+    return status_facts.interface_facts(now, link, addresses, dump, config, service(host, ifname), sockets)
 
 
 def main():
@@ -200,7 +200,7 @@ def main():
     )
     host = Host(module)
     now = int(time.time())
-    sockets = status.parse_udp_sockets(host.run(["ss", "-Hulnp"]))
+    sockets = status_facts.parse_udp_sockets(host.run(["ss", "-Hulnp"]))
     interfaces = {}
     try:
         for ifname in discover(host, module.params["config_dir"], module.params["interfaces"]):
@@ -210,7 +210,7 @@ def main():
     nat = {"iptables": host.run(["iptables", "-t", "nat", "-S"]), "ip6tables": host.run(["ip6tables", "-t", "nat", "-S"]),
            "nft": host.run(["nft", "list", "ruleset"])}
     ipv4, ipv6 = forwarding.KEYS
-    module.exit_json(changed=False, **status.host_facts(now, interfaces, {"ipv4": host.sysctl(ipv4), "ipv6": host.sysctl(ipv6)}, nat))
+    module.exit_json(changed=False, **status_facts.host_facts(now, interfaces, {"ipv4": host.sysctl(ipv4), "ipv6": host.sysctl(ipv6)}, nat))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import plan, status, status_svg, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
+    plan, status_facts, status_report, status_svg, status_text, status_verdict, wg_keys,
+)
 
 NOW = 1795572500
 
@@ -113,12 +115,12 @@ def host(name, peers, link=LINK_TUN, now=NOW, service=("enabled", "active"), for
     cidr = {"diag1": "10.60.0.1/24", "diag2": "10.60.0.2/24", "diag3": "10.60.0.3/32"}.get(name, "10.60.0.9/32")
     up = link is not None and "UP" in link[0]["flags"]
     text = dump_text if dump_text is not None else (dump(name, peers, port) if up else None)
-    summary = status.config_summary(config if config is not None else config_text(name, peers, port))
-    iface = status.interface_facts(now, link, addresses(cidr) if link else None, text, dict(summary, path="/etc/wireguard/wg0.conf"),
-                                   {"unit": "wg-quick@wg0", "enabled": service[0], "active": service[1]},
-                                   status.parse_udp_sockets(sockets))
-    return status.host_facts(now, {"wg0": iface}, {"ipv4": forwarding, "ipv6": False},
-                             nat or {"iptables": IPTABLES_DOCKER, "ip6tables": "", "nft": None})
+    summary = status_facts.config_summary(config if config is not None else config_text(name, peers, port))
+    iface = status_facts.interface_facts(now, link, addresses(cidr) if link else None, text, dict(summary, path="/etc/wireguard/wg0.conf"),
+                                         {"unit": "wg-quick@wg0", "enabled": service[0], "active": service[1]},
+                                         status_facts.parse_udp_sockets(sockets))
+    return status_facts.host_facts(now, {"wg0": iface}, {"ipv4": forwarding, "ipv6": False},
+                                   nat or {"iptables": IPTABLES_DOCKER, "ip6tables": "", "nft": None})
 
 
 def healthy(**overrides):
@@ -181,12 +183,12 @@ def side(host, state="ok", age=None, rx=0, tx=0, sent=None, received=None, keepa
         "probe-both-lost", "probe-both-lost-old", "totals-one-way", "totals-live-session", "down", "no-peer", "no-data",
         "phone-fresh", "phone-off", "phone-no-answer"])
 def test_link_verdict(a, b, verdict, lost):
-    assert status.link_verdict(a, b) == (verdict, lost)
+    assert status_verdict.link_verdict(a, b) == (verdict, lost)
 
 
 @pytest.mark.parametrize("keepalive, limit", [(None, 135), (0, 135), (10, 135), (25, 150), (60, 185)])
 def test_keepalive_limit(keepalive, limit):
-    assert status.keepalive_limit(keepalive) == limit
+    assert status_verdict.keepalive_limit(keepalive) == limit
 
 
 # ----------------------------------------------------------------- diagnoses
@@ -313,7 +315,7 @@ SCENARIOS = [
 @pytest.mark.parametrize("infos, baseline, fleet_result, hosts, want_verdicts, want_faults",
                          [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
 def test_report(infos, baseline, fleet_result, hosts, want_verdicts, want_faults):
-    result = status.report(infos, fleet_result, baseline, hosts)
+    result = status_report.report(infos, fleet_result, baseline, hosts)
     assert verdicts(result) == want_verdicts
     assert faults(result) == want_faults
     assert result["summary"]["errors"] + result["summary"]["warnings"] == len(result["diagnoses"])
@@ -324,11 +326,11 @@ def test_the_seeds_faults_at_once_each_on_its_own_host():
     after, before = firewall_on_diag2()
     after["diag1"] = host("diag1", [peer("diag2", NOW - 97, 2768, 4400), peer("diag3", NOW - 98, 1800, 3000)], forwarding=False)
     after["diag3"] = host("diag3", [], link=None, service=("enabled", "inactive"), sockets="")
-    result = status.report(after, fleet(), before, ["diag1", "diag2", "diag3"])
+    result = status_report.report(after, fleet(), before, ["diag1", "diag2", "diag3"])
     assert verdicts(result) == {("diag1", "diag2"): "one-way", ("diag1", "diag3"): "missing"}
     assert faults(result) == {("firewall", "diag2", ("diag1", "diag2")), ("forwarding_off", "diag1", None),
                               ("interface_down", "diag3", None)}
-    text = status.render_table("wg0", result["networks"]["wg0"])
+    text = status_text.render_table("wg0", result["networks"]["wg0"])
     assert "diag2 receives nothing from diag1" in text and "wg0 down on diag3" in text
 
 
@@ -337,14 +339,14 @@ def test_unmanaged_phone_switched_off_is_not_a_fault():
                                        "wireguard_hub": "diag1", "wireguard_unmanaged": True})
     infos = healthy(diag1=host("diag1", [peer("diag2", NOW - 33, 1848, 2000), peer("diag3", NOW - 34, 1124, 1128),
                                          peer("phone", NOW - 86400, 5000, 7000)]))
-    result = status.report(infos, fleet(inventory, {("wg0", h): KEY[h] for h in inventory}), None, list(infos))
+    result = status_report.report(infos, fleet(inventory, {("wg0", h): KEY[h] for h in inventory}), None, list(infos))
     assert verdicts(result)[("diag1", "phone")] == "idle"
     assert result["summary"]["errors"] == 0 and result["summary"]["warnings"] == 0
     assert result["networks"]["wg0"]["hosts"]["phone"]["role"] == "spoke"
 
 
 def test_roles_come_from_the_routes():
-    hosts = status.report(healthy(), fleet())["networks"]["wg0"]["hosts"]
+    hosts = status_report.report(healthy(), fleet())["networks"]["wg0"]["hosts"]
     assert {h: (v["role"], v["hub"]) for h, v in hosts.items()} == {
         "diag1": ("hub", None), "diag2": ("backbone", None), "diag3": ("spoke", "diag1")}
 
@@ -358,7 +360,7 @@ def test_roles_come_from_the_routes():
     ([], {"up": False, "implementation": None, "mtu": None}),
 ])
 def test_parse_link(link, want):
-    assert status.parse_link(link) == want
+    assert status_facts.parse_link(link) == want
 
 
 @pytest.mark.parametrize("sockets, port, up, want", [
@@ -373,7 +375,7 @@ def test_parse_link(link, want):
     (SS_CLASH, None, False, []),
 ])
 def test_port_holders(sockets, port, up, want):
-    assert [s["process"] for s in status.port_holders(status.parse_udp_sockets(sockets), port, up)] == want
+    assert [s["process"] for s in status_facts.port_holders(status_facts.parse_udp_sockets(sockets), port, up)] == want
 
 
 @pytest.mark.parametrize("outputs, want", [
@@ -383,7 +385,7 @@ def test_port_holders(sockets, port, up, want):
     ({"iptables": None, "ip6tables": None, "nft": None}, None),
 ])
 def test_has_masquerade(outputs, want):
-    assert status.has_masquerade(outputs) is want
+    assert status_facts.has_masquerade(outputs) is want
 
 
 @pytest.mark.parametrize("config, drift", [
@@ -405,14 +407,14 @@ def test_config_drift(config, drift):
 def test_config_summary_keeps_no_secret():
     text = config_text("diag1", [peer("diag2", 0, 0, 0)]).replace(
         "[Interface]", "[Interface]\nPrivateKey = %s" % private_key("diag1")) + "PresharedKey = %s\n" % PSK
-    summary = status.config_summary(text)
+    summary = status_facts.config_summary(text)
     assert summary["peers"][KEY["diag2"]]["allowed_ips"] == ["10.60.0.2/32"]
     assert private_key("diag1") not in json.dumps(summary) and PSK not in json.dumps(summary)
 
 
 def test_an_unparsable_line_is_not_quoted():
     """The line might hold a secret: only its number is told."""
-    summary = status.config_summary("[Interface]\nAddress 10.60.0.1/24\n")
+    summary = status_facts.config_summary("[Interface]\nAddress 10.60.0.1/24\n")
     assert summary["error"] == "line 2 does not parse"
 
 
@@ -420,19 +422,19 @@ def test_an_unparsable_line_is_not_quoted():
     ("raspi.local:51820", True), ("RasPi.Local.:51820", True), ("vpn.example.org:51820", False), ("[fd00::1]:51820", False)])
 def test_mdns_endpoints(endpoint, found):
     summary = {"peers": {KEY["diag1"]: {"endpoint": endpoint}}}
-    assert status.mdns_endpoints(summary) == ([(KEY["diag1"], endpoint)] if found else [])
+    assert status_report.mdns_endpoints(summary) == ([(KEY["diag1"], endpoint)] if found else [])
 
 
 def test_handshake_age_on_the_hosts_clock():
     facts = host("diag3", [peer("diag1", NOW - 42, 9, 9, allowed="10.60.0.0/24")], now=NOW)
     assert facts["interfaces"]["wg0"]["peers"][KEY["diag1"]]["handshake_age"] == 42
-    assert status.handshake_age(NOW, 0) is None
+    assert status_facts.handshake_age(NOW, 0) is None
 
 
 def test_no_private_or_preshared_key_in_anything_the_report_gives():
     infos = healthy(diag1=host("diag1", [peer("diag2", NOW - 33, 1848, 2000, psk=PSK), peer("diag3", NOW - 34, 1124, 1128)]))
-    result = status.report(infos, fleet())
-    rendered = json.dumps([infos, result]) + status.render_table("wg0", result["networks"]["wg0"]) + status_svg.render(
+    result = status_report.report(infos, fleet())
+    rendered = json.dumps([infos, result]) + status_text.render_table("wg0", result["networks"]["wg0"]) + status_svg.render(
         "wg0", result["networks"]["wg0"], result["diagnoses"])
     leaked = [k for k in [private_key(h) for h in ("diag1", "diag2", "diag3")] + [PSK] if k in rendered]
     assert leaked == []
@@ -443,14 +445,14 @@ def test_no_private_or_preshared_key_in_anything_the_report_gives():
 
 def test_probe_targets_are_the_direct_peers_tunnel_addresses():
     plan_ = fleet()["plan"]
-    assert status.probe_targets(plan_, "diag1") == ["10.60.0.2", "10.60.0.3"]
-    assert status.probe_targets(plan_, "diag3") == ["10.60.0.1"]
-    assert status.probe_targets(plan_, "nobody") == []
+    assert status_report.probe_targets(plan_, "diag1") == ["10.60.0.2", "10.60.0.3"]
+    assert status_report.probe_targets(plan_, "diag3") == ["10.60.0.1"]
+    assert status_report.probe_targets(plan_, "nobody") == []
 
 
 def test_table_lists_every_link_with_its_verdict():
     after, before = firewall_on_diag2()
-    text = status.render_table("wg0", status.report(after, fleet(), before)["networks"]["wg0"])
+    text = status_text.render_table("wg0", status_report.report(after, fleet(), before)["networks"]["wg0"])
     lines = text.splitlines()
     assert lines[0] == "wg0: 2 links: 1 up, 1 one-way"
     assert lines[2].split()[:4] == ["diag1", "-", "diag2", "one-way"]
@@ -460,7 +462,7 @@ def test_table_lists_every_link_with_its_verdict():
 def test_svg_is_well_formed_and_colors_each_link_by_verdict():
     after, before = firewall_on_diag2()
     after["diag3"] = host("diag3", [], link=None, service=("enabled", "inactive"), sockets="")
-    result = status.report(after, fleet(), before)
+    result = status_report.report(after, fleet(), before)
     svg = status_svg.render("wg0", result["networks"]["wg0"], result["diagnoses"], "2026-11-25T02:10:15Z")
     root = ET.fromstring(svg.split("?>", 1)[1])
     ns = {"s": "http://www.w3.org/2000/svg"}

@@ -1,164 +1,21 @@
-"""What the fleet's tunnels are doing, and why not: verdicts and diagnoses.
-
-Plain data in, plain data out. Two halves:
-- host side (used by the info module): read `ip`, `ss`, iptables/nft output
-  and the wg-quick file into facts, and compare the file with the live peers;
-- controller side (used by the status_report filter): put every host's facts
-  next to the fleet plan, judge each expected link and name each fault.
-
-A link is judged from both ends when both are managed. When the playbook
-probed the links (a ping to each peer between two readings), the byte
-counters' growth says which direction loses packets; otherwise the counters
-since the interface came up are used. WireGuard's timers decide the rest:
-a session lives REJECT_AFTER_TIME (180 s) and is renewed after
-REKEY_AFTER_TIME (120 s) of use, so with keepalive on the handshake stays
-under ~135 s, while a link without keepalive and without traffic may keep an
-old handshake forever: that is idle, not broken.
+"""The controller's report on the fleet: every host's facts (from the info
+module) put next to the fleet plan, each expected link judged from both ends
+when both are managed (status_verdict), and each fault named with its fix.
+Used by the status_report filter; plain data in, plain data out.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import reconcile, wg_config, wg_dump
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.inventory import split_endpoint
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_facts import handshake_age, short_key
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict import (
+    FAULTS, IDLE, MISSING, NEVER, NO_DATA, NO_INTERFACE, NO_PEER, OK, ONE_WAY, STALE, UNMANAGED,
+    age_text, best_age, link_verdict,
+)
 
-REKEY_AFTER_TIME = 120
-REJECT_AFTER_TIME = 180
-REKEY_TIMEOUT = 5
-KEEPALIVE_LIVE_LIMIT = 135
-
-UP, IDLE, STALE, NEVER, ONE_WAY, MISSING, UNKNOWN = "up", "idle", "stale", "never", "one-way", "missing", "unknown"
-VERDICTS = (UP, IDLE, STALE, NEVER, ONE_WAY, MISSING, UNKNOWN)
-FAULTS = frozenset((STALE, NEVER, ONE_WAY, MISSING))
 ERROR, WARNING = "error", "warning"
-
-# side states: what one end of a link knows of the other
-OK, NO_INTERFACE, NO_PEER, UNMANAGED, NO_DATA = "ok", "no-interface", "no-peer", "unmanaged", "no-data"
-
-
-# ---------------------------------------------------------------- host side
-
-def parse_link(entries):
-    """`ip -j -d link show dev IF` -> up, implementation (kernel/userspace), mtu."""
-    link = entries[0] if entries else {}
-    kind = (link.get("linkinfo") or {}).get("info_kind")
-    return {
-        "up": "UP" in (link.get("flags") or []),
-        # wireguard-go runs on a tun device; the kernel module makes its own kind
-        "implementation": {"wireguard": "kernel", "tun": "userspace"}.get(kind),
-        "mtu": link.get("mtu"),
-    }
-
-
-def parse_udp_sockets(text):
-    """`ss -Hulnp` -> [{port, address, process}] (process None for kernel sockets)."""
-    sockets = []
-    for line in (text or "").splitlines():
-        fields = line.split()
-        if len(fields) < 5:
-            continue
-        local = fields[3]
-        address, dummy, port = local.rpartition(":")
-        if not port.isdigit():
-            continue
-        process = None
-        rest = " ".join(fields[5:])
-        if 'users:(("' in rest:
-            process = rest.split('users:(("', 1)[1].split('"', 1)[0]
-        sockets.append({"port": int(port), "address": address, "process": process})
-    return sockets
-
-
-def port_holders(sockets, port, up):
-    """Sockets that keep an interface from its port. While the interface is up
-    its own socket is there too (wireguard-go's, or the kernel's, which has no
-    process); while it is down, anything on the port is in the way."""
-    if not port:
-        return []
-    return [s for s in sockets if s["port"] == port
-            and (not up or (s["process"] is not None and s["process"] != "wireguard-go"))]
-
-
-def has_masquerade(outputs):
-    """outputs: {tool: text, or None when the tool is missing or failed}.
-    -> True/False, or None when no tool could be asked."""
-    ran = [text for text in outputs.values() if text is not None]
-    if not ran:
-        return None
-    return any("masquerade" in text.lower() for text in ran)
-
-
-def config_summary(text):
-    """The wg-quick file as facts, without its secrets (PrivateKey, PresharedKey)."""
-    if text is None:
-        return {"exists": False}
-    try:
-        config = wg_config.parse(text)
-    except wg_config.ConfigError as exc:
-        # the message may quote the line, and the line may hold a key
-        return {"exists": True, "error": "line %d does not parse" % exc.lineno}
-    port = config.interface.get("ListenPort")
-    return {
-        "exists": True,
-        "error": None,
-        "addresses": list(config.interface.get("Address", [])),
-        "listen_port": int(port) if port and str(port).isdigit() else None,
-        "peers": {
-            p.get("PublicKey"): {
-                "endpoint": p.get("Endpoint"),
-                "allowed_ips": list(p.get("AllowedIPs", [])),
-                "persistent_keepalive": _keepalive(p.get("PersistentKeepalive")),
-            } for p in config.peers
-        },
-    }
-
-
-def _keepalive(value):
-    return int(value) if value and str(value).isdigit() and int(value) > 0 else None
-
-
-def _prefixes(values):
-    out = set()
-    for value in values:
-        try:
-            out.add(str(ipaddress.ip_network(value, strict=False)))
-        except ValueError:
-            out.add(value)
-    return out
-
-
-def _short(key):
-    return key[:8] + "..." if key else "?"
-
-
-def config_drift(summary, live_state, live_addresses):
-    """How the running interface differs from its file, one line each."""
-    if not summary.get("exists") or summary.get("error") or live_state is None:
-        return []
-    drift = []
-    if summary["listen_port"] and summary["listen_port"] != live_state.get("listen_port"):
-        drift.append("listen port: file %s, live %s" % (summary["listen_port"], live_state.get("listen_port")))
-    file_addresses = {str(ipaddress.ip_interface(a)) for a in summary["addresses"]}
-    live = {str(ipaddress.ip_interface(a)) for a in live_addresses}
-    for address in sorted(file_addresses - live):
-        drift.append("address %s is in the file but not on the interface" % address)
-    for address in sorted(live - file_addresses):
-        drift.append("address %s is on the interface but not in the file" % address)
-    peers = live_state.get("peers") or {}
-    for key in sorted(set(summary["peers"]) - set(peers)):
-        drift.append("peer %s is in the file but not live" % _short(key))
-    for key in sorted(set(peers) - set(summary["peers"])):
-        drift.append("peer %s is live but not in the file" % _short(key))
-    for key in sorted(set(peers) & set(summary["peers"])):
-        want, have = summary["peers"][key], peers[key]
-        if _prefixes(want["allowed_ips"]) != _prefixes(have["allowed_ips"]):
-            drift.append("peer %s: allowed IPs %s in the file, %s live" % (
-                _short(key), ",".join(sorted(_prefixes(want["allowed_ips"]))), ",".join(sorted(_prefixes(have["allowed_ips"])))))
-        if want["persistent_keepalive"] != have.get("persistent_keepalive"):
-            drift.append("peer %s: keepalive %s in the file, %s live" % (
-                _short(key), want["persistent_keepalive"] or "off", have.get("persistent_keepalive") or "off"))
-    return drift
 
 
 def mdns_endpoints(summary):
@@ -176,121 +33,6 @@ def mdns_endpoints(summary):
             found.append((key, endpoint))
     return found
 
-
-def handshake_age(now, latest):
-    """Seconds since the latest handshake, None for never (0)."""
-    if not latest:
-        return None
-    return max(0, int(now) - int(latest))
-
-
-def interface_facts(now, link, addresses, dump, config, service, sockets):
-    """One interface's facts from what the host said: `ip -j -d link show`
-    (None when the link is absent), `ip -j address show`, `wg show IF dump`
-    (None when unavailable), the file's summary, the service's states and the
-    UDP sockets. The dump's private key is dropped by wg_dump."""
-    facts = {"exists": bool(link), "up": False, "implementation": None, "mtu": None, "addresses": [],
-             "public_key": None, "has_private_key": None, "listen_port": None, "peers": {},
-             "service": service, "config": config, "config_drift": []}
-    state = None
-    if link:
-        facts.update(parse_link(link))
-        facts["addresses"] = reconcile.parse_addresses(addresses or [])
-        state = wg_dump.parse_dump(dump) if dump else None
-    if state:
-        for peer in state["peers"].values():
-            peer["handshake_age"] = handshake_age(now, peer["latest_handshake"])
-        facts.update({k: state[k] for k in ("public_key", "has_private_key", "listen_port", "peers")})
-        facts["config_drift"] = config_drift(config, state, facts["addresses"])
-    facts["port_holders"] = port_holders(sockets, facts["listen_port"] or config.get("listen_port"), facts["up"])
-    return facts
-
-
-def host_facts(now, interfaces, forwarding, nat_outputs):
-    """The info module's result: the interfaces' facts, the forwarding
-    sysctls ({ipv4, ipv6}: True/False/None) and what the NAT tools said."""
-    return {
-        "now": int(now),
-        "forwarding": forwarding,
-        "nat": {"masquerade": has_masquerade(nat_outputs), "sources": sorted(k for k, v in nat_outputs.items() if v is not None)},
-        "interfaces": interfaces,
-    }
-
-
-# ------------------------------------------------------------ link verdicts
-
-def keepalive_limit(keepalive):
-    """Oldest handshake a link with keepalive may show: a rekey starts with the
-    first packet after REKEY_AFTER_TIME, and a keepalive comes at least every
-    ``keepalive`` seconds; never below the usual ~135 s."""
-    return max(KEEPALIVE_LIVE_LIMIT, REKEY_AFTER_TIME + (keepalive or 0) + REKEY_TIMEOUT)
-
-
-def _with_data(sides):
-    return [s for s in sides if s["state"] == OK]
-
-
-def _sent(side):
-    return side["sent"] if side.get("sent") is not None else side["tx_bytes"]
-
-
-def _received(side):
-    return side["received"] if side.get("received") is not None else side["rx_bytes"]
-
-
-def best_age(sides):
-    ages = [s["handshake_age"] for s in sides if s["state"] == OK and s["handshake_age"] is not None]
-    return min(ages) if ages else None
-
-
-def lost_directions(a, b):
-    """[(sender, receiver)] where the sender sent and the receiver got nothing.
-    Needs both ends; uses the probe's growth when both ends have it."""
-    if a["state"] != OK or b["state"] != OK:
-        return []
-    probed = all(s.get("sent") is not None and s.get("received") is not None for s in (a, b))
-    if not probed and best_age((a, b)) is not None and best_age((a, b)) < REJECT_AFTER_TIME:
-        # totals since start-up: a live session proves both ways worked
-        return []
-    sent = "sent" if probed else "tx_bytes"
-    received = "received" if probed else "rx_bytes"
-    return [(x["host"], y["host"]) for x, y in ((a, b), (b, a)) if x[sent] > 0 and y[received] == 0]
-
-
-def link_verdict(a, b):
-    """-> (verdict, lost directions as (sender, receiver)). a and b are the
-    two ends' views (see Fleet.side_view)."""
-    sides = (a, b)
-    if any(s["state"] in (NO_INTERFACE, NO_PEER) for s in sides):
-        return MISSING, []
-    live = _with_data(sides)
-    if not live:
-        return UNKNOWN, []
-    age = best_age(sides)
-    # a device Ansible does not manage may simply be switched off: its
-    # keepalive promises nothing
-    keepalive = max([s.get("keepalive") or 0 for s in sides if s["state"] != UNMANAGED] or [0])
-    lost = lost_directions(a, b)
-    if len(live) == 1:
-        # one end only: did it speak and get nothing back?
-        s = live[0]
-        if _sent(s) > 0 and _received(s) == 0:
-            lost = [(s["host"], (b if s is a else a)["host"])]
-    if len(lost) == 2:
-        return (NEVER if age is None else STALE), lost
-    if len(lost) == 1 and len(live) == 2:
-        return ONE_WAY, lost
-    limit = keepalive_limit(keepalive) if keepalive else REJECT_AFTER_TIME
-    if age is not None and age < limit:
-        return UP, []
-    if lost:
-        return (NEVER if age is None else (STALE if keepalive else IDLE)), lost
-    if age is None:
-        return (NEVER if keepalive else IDLE), []
-    return (STALE if keepalive else IDLE), []
-
-
-# ------------------------------------------------------------- fleet report
 
 def _iface(info, ifname):
     if not info:
@@ -469,7 +211,7 @@ def _peer_name(fleet, ifname, key):
     for (i, host), k in fleet.keys.items():
         if i == ifname and k == key:
             return host
-    return _short(key)
+    return short_key(key)
 
 
 def _families(desired):
@@ -504,14 +246,14 @@ def _key_checks(fleet, host, ifname, iface, out):
     if expected and live and live != expected:
         peers = [pair[0] for pair in _pairs_of(fleet, ifname, host)]
         out.add("key_mismatch", ERROR, "%s's public key is %s but its peers (%s) know it as %s" % (
-            ifname, _short(live), ", ".join(peers) or "none", _short(expected)),
+            ifname, short_key(live), ", ".join(peers) or "none", short_key(expected)),
             "re-run the site playbook so the key store and every peer learn the new key, "
             "or put the old key file back", ifname, host)
     known = {k for member, k in fleet.keys.items() if member[0] == ifname}
     for key, peer in sorted((iface.get("peers") or {}).items()):
         if key not in known:
             out.add("unexpected_peer", WARNING, "%s has a peer %s (allowed IPs %s) that the inventory does not know" % (
-                ifname, _short(key), ",".join(peer.get("allowed_ips") or []) or "none"),
+                ifname, short_key(key), ",".join(peer.get("allowed_ips") or []) or "none"),
                 "re-run the site playbook to remove it, or add the device to the inventory", ifname, host)
 
 
@@ -568,15 +310,15 @@ def _explain(fleet, ifname, link, sides, verdict, lost, out):
         sender, silent = lost[0]
         state = by_host[silent]["state"]
         out.add("no_answer", WARNING if state == UNMANAGED else ERROR,
-                "%s sends to %s and gets nothing back (handshake %s)" % (sender, silent, _age_text(by_host[sender]["handshake_age"])),
+                "%s sends to %s and gets nothing back (handshake %s)" % (sender, silent, age_text(by_host[sender]["handshake_age"])),
                 "%s may be switched off; else check its endpoint, its key and its firewall" % silent, ifname, sender, link)
         return "no answer from %s" % silent
     if verdict in (STALE, NEVER):
         age = best_age(sides)
         out.add("stale" if verdict == STALE else "no_handshake", ERROR,
-                "keepalive is on but the latest handshake is %s" % _age_text(age),
+                "keepalive is on but the latest handshake is %s" % age_text(age),
                 "the ends stopped talking: check that both are up and reach each other's endpoint", ifname, None, link)
-        return "keepalive on, handshake %s" % _age_text(age)
+        return "keepalive on, handshake %s" % age_text(age)
     if verdict == IDLE:
         return "no keepalive and no recent traffic: fine"
     return ""
@@ -593,16 +335,6 @@ def _nat_checks(fleet, ifname, link, sa, sb, out):
                 "%s has no endpoint (behind NAT?) and sends no keepalive to %s: %s cannot reach it until it speaks first" % (
                     s["host"], o["host"], o["host"]),
                 "set wireguard_persistent_keepalive: 25 on %s (or give it an endpoint)" % s["host"], ifname, s["host"], link)
-
-
-def _age_text(age):
-    if age is None:
-        return "never"
-    if age < 120:
-        return "%ds ago" % age
-    if age < 7200:
-        return "%dm ago" % (age // 60)
-    return "%dh ago" % (age // 3600)
 
 
 def report(infos, fleet_result, baseline=None, hosts=None):
@@ -681,74 +413,3 @@ def _find_hub(fleet, host, ifname):
         if net.prefixlen < net.max_prefixlen and any(ip.version == net.version and ip in net for ip in others):
             return hub
     return None
-
-
-# ------------------------------------------------------------- presentation
-
-def _bytes(n):
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return ("%d %s" % (n, unit)) if unit == "B" else ("%.1f %s" % (n, unit))
-        n /= 1024.0
-    return str(n)
-
-
-def _side_age(side):
-    if side["state"] == OK:
-        return _age_text(side["handshake_age"])
-    return {UNMANAGED: "(unmanaged)", NO_DATA: "?", NO_INTERFACE: "(down)", NO_PEER: "(no peer)"}.get(side["state"], "?")
-
-
-def _direction(sender, receiver):
-    """Bytes sent by one end and received by the other, as far as known."""
-    sent = sender["tx_bytes"] if sender["state"] == OK else None
-    got = receiver["rx_bytes"] if receiver["state"] == OK else None
-    return "%s / %s" % (_bytes(sent), _bytes(got))
-
-
-def render_table(ifname, network):
-    """One network's links as a plain-text table."""
-    links = network["links"]
-    counts = {}
-    for link in links:
-        counts[link["verdict"]] = counts.get(link["verdict"], 0) + 1
-    title = "%s: %d link%s" % (ifname, len(links), "" if len(links) == 1 else "s")
-    if counts:
-        title += ": " + ", ".join("%d %s" % (counts[v], v) for v in VERDICTS if v in counts)
-    rows = [("LINK (A - B)", "VERDICT", "HANDSHAKE A / B", "A->B SENT / GOT", "B->A SENT / GOT", "NOTE")]
-    for link in links:
-        a, b = link["hosts"]
-        sa, sb = link["sides"][a], link["sides"][b]
-        rows.append(("%s - %s" % (a, b), link["verdict"], "%s / %s" % (_side_age(sa), _side_age(sb)),
-                     _direction(sa, sb), _direction(sb, sa), link["note"]))
-    if len(rows) == 1:
-        return title + "\n(no links expected)"
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = [title]
-    for row in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def render_diagnosis(d):
-    where = []
-    if d["network"]:
-        where.append(d["network"])
-    if d["link"]:
-        where.append("%s - %s" % tuple(d["link"]))
-    if d["host"]:
-        where.append("on %s" % d["host"])
-    return "%s [%s] %s: %s. Fix: %s" % (d["severity"].upper(), d["kind"], " ".join(where) or "fleet", d["message"], d["fix"])
-
-
-def network_document(result, ifname, generated_at=None):
-    """The machine-readable status of one network (written as <if>.json)."""
-    return {
-        "network": ifname,
-        "generated_at": generated_at,
-        "links": result["networks"][ifname]["links"],
-        "hosts": result["networks"][ifname]["hosts"],
-        "diagnoses": [d for d in result["diagnoses"] if d["network"] in (ifname, None)],
-    }
