@@ -11,6 +11,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, plan as fleet_plan, preshared_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store_guard
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 
 _EXTRA_VARS = ("ansible_host", "ansible_connection")
@@ -75,6 +76,11 @@ class ActionModule(ActionBase):
             prepared = {h: hostvars[h].get(register) or {} for h in play_hosts}
             reported = _reported_keys(hostvars, play_hosts, register)
             result["changed"] = self._plan(result, interfaces, problems, key_dir, reported, prepared)
+            # every run: private/ and export/ back to 0700/0600, and a .gitignore for them
+            secured, warning = key_store_guard.secure(key_dir, self._task.check_mode)
+            result["changed"] |= secured
+            if warning:
+                self._display.warning(warning)
         for warning in problems.warnings:
             self._display.warning(format_problem(warning))
         if problems.errors:

@@ -11,6 +11,8 @@ are kept as written so a hand-written file survives a parse/render round trip.
 
 from __future__ import annotations
 
+import re
+
 INTERFACE = "Interface"
 PEER = "Peer"
 
@@ -192,16 +194,41 @@ def render(config, redact=False, header=None):
     return "\n".join(lines) + "\n"
 
 
+# A line names a secret when its key, with case, spaces, dashes and
+# underscores ignored, is one of these; ':' counts as a separator too, and a
+# commented-out line is still a secret (a hand-edited file may hold anything).
+_SECRET_NAMES = {"privatekey": "PrivateKey", "presharedkey": "PresharedKey", "psk": "PresharedKey"}
+_KEY_TOKEN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])")
+_SECRET_WORD = re.compile(r"private|preshared|psk", re.I)
+
+
+def _secret_name(line):
+    """The secret a line assigns, or None: its key is what comes before the
+    first '=' or ':' (a key's own '=' padding aside), or without either, all
+    but the last word."""
+    body = _KEY_TOKEN.sub(" ", line).strip().lstrip("#;").strip()
+    if "=" in body or ":" in body:
+        name = re.split(r"[=:]", body, maxsplit=1)[0]
+    else:
+        words = body.split()
+        name = " ".join(words[:-1] if len(words) > 1 else words)
+    return _SECRET_NAMES.get(re.sub(r"[\s_-]", "", name).lower())
+
+
 def redact_text(text):
     """Mask secret values in wg-quick text without parsing it (for diffs of
-    files that may not even parse)."""
+    files that may not even parse): a line whose key names a secret, however
+    it is spelled or separated (``PrivateKey: ...``, ``Private Key = ...``),
+    loses its value; any other line that mentions a private or preshared key
+    loses every key-shaped token, and so does a line that is a key alone."""
     out = []
     for line in text.splitlines(True):
-        # a commented-out key is still a secret
-        key = line.split("=", 1)[0].strip().lstrip("#").strip()
-        if "=" in line and canonical_key(key) in SECRET_KEYS:
-            ending = "\n" if line.endswith("\n") else ""
-            out.append("%s = %s%s" % (canonical_key(key), REDACTED, ending))
+        ending = line[len(line.rstrip("\r\n")):]
+        name = _secret_name(line)
+        if name:
+            out.append("%s = %s%s" % (name, REDACTED, ending))
+        elif _SECRET_WORD.search(line) or _KEY_TOKEN.fullmatch(line.strip()):
+            out.append(_KEY_TOKEN.sub(REDACTED, line))
         else:
             out.append(line)
     return "".join(out)

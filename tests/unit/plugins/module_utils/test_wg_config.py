@@ -216,6 +216,37 @@ def test_redact_text_line(raw, expected):
     assert redact_text(raw) == expected
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("PrivateKey: %s\n", "PrivateKey = (redacted)\n"),
+    ("Private Key = %s\n", "PrivateKey = (redacted)\n"),
+    ("private_key=%s\n", "PrivateKey = (redacted)\n"),
+    ("  PRIVATE-KEY   :   %s\r\n", "PrivateKey = (redacted)\r\n"),
+    ("PrivateKey %s\n", "PrivateKey = (redacted)\n"),
+    ("#PrivateKey=%s\n", "PrivateKey = (redacted)\n"),
+    ("; private key: %s", "PrivateKey = (redacted)"),
+    ("PresharedKey: %s\n", "PresharedKey = (redacted)\n"),
+    ("Preshared Key = %s\n", "PresharedKey = (redacted)\n"),
+    ("preshared_key %s\n", "PresharedKey = (redacted)\n"),
+    ("PSK = %s\n", "PresharedKey = (redacted)\n"),
+    ("%s\n", "(redacted)\n"),
+    ("PostUp = echo %s | wg set %%i private-key /dev/stdin\n", "PostUp = echo (redacted) | wg set %i private-key /dev/stdin\n"),
+    ("PostUp = wg set %%i peer X preshared-key <(echo %s)\n", "PostUp = wg set %i peer X preshared-key <(echo (redacted))\n"),
+], ids=["colon", "two-words", "underscore", "caps-dash-crlf", "no-separator", "commented", "ini-comment-no-newline",
+        "psk-colon", "psk-two-words", "psk-underscore-no-separator", "psk-abbreviated", "key-alone",
+        "hook-private", "hook-preshared"])
+@pytest.mark.parametrize("secret", [PRIVATE_KEY, PSK], ids=["private", "psk"])
+def test_redact_text_malformed_line(raw, expected, secret):
+    """A hand-edited file may spell a secret's line any way wg would refuse:
+    the diff still must not show the key."""
+    assert redact_text(raw % secret) == expected
+
+
+def test_redact_text_keeps_lines_that_hold_no_secret():
+    text = ("PostUp = wg set %%i private-key /etc/wireguard/wg0.key\nPublicKey: %s\n"
+            "# private network of the office\nEndpoint = [2001:db8::1]:51820\n" % PEER_1)
+    assert redact_text(text) == text
+
+
 def test_redact_text_on_whole_file_that_does_not_parse():
     text = "[Interface]\nPrivateKey = %s\nnot a key value line\n[Peer]\nPresharedKey = %s\n" % (PRIVATE_KEY, PSK)
     redacted = redact_text(text)
