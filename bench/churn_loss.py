@@ -7,7 +7,7 @@ changes: does a change cost downtime?
 Uses the containers of the molecule scenario `changes` (chg1-chg4; nothing
 else may be using them): `molecule converge -s changes` builds the chg1-chg3
 mesh, then each round runs these changes with ansible-playbook while chg1
-pings chg3 over wg0 at 20 packets/s (`ping -i 0.05`), from 1 s before the
+pings chg3 over wg0 at 20 packets/s (every 0.05 s), from 1 s before the
 play until 6 s after it:
 
     no change (control)     the same play with nothing to change
@@ -18,12 +18,14 @@ play until 6 s after it:
     rotate other host       playbooks/rotate.yml -e rotate_hosts=chg2
     rotate pinged host      playbooks/rotate.yml -e rotate_hosts=chg3
 
-A lost packet is a sequence number never answered before the last answered
-one. A stall is the longest time without any reply: it also counts packets
-WireGuard held back while a handshake was pending and delivered late (not
-lost); the control row shows what a busy machine alone does. Prints a table (median and worst
-over the rounds), writes bench/results/churn_loss.json and destroys the
-containers (unless --keep).
+A lost packet is a request sent and never answered, those after the last
+answer included: the pinger (molecule/resources/tests/pinger.py) stops
+sending when the stream stops and waits for the replies still on their way.
+A stall is the longest time without any reply, up to the end of the stream:
+it also counts packets WireGuard held back while a handshake was pending and
+delivered late (not lost); the control row shows what a busy machine alone
+does. Prints a table (median and worst over the rounds), writes
+bench/results/churn_loss.json and destroys the containers (unless --keep).
 """
 
 from __future__ import annotations

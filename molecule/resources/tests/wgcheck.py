@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 
@@ -82,45 +83,69 @@ def recap(output):
     return hosts
 
 
-class PingStream:
-    """A ping kept running on ``host`` (a testinfra host) across a tunnel
-    while something else changes; stop() tells what was lost.
+PINGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pinger.py")
 
-    Loss counts the sequence numbers never answered before the last answered
-    one, so a reply still on its way when the stream stops is not a loss. A
-    stall is the longest time without any reply arriving: it also catches
-    packets that were held back (WireGuard queues them while a handshake is
-    pending) and delivered late, which are not lost."""
+
+class PingStream:
+    """A ping kept running on ``host`` (a testinfra host, or anything with its
+    run/check_output) across a tunnel while something else changes; stop()
+    tells what was lost. The pinger (pinger.py, copied to the host) drains:
+    on stop it sends no more requests and waits for those still on their way,
+    so every request it sent is either answered or lost."""
 
     def __init__(self, host, address, interval=0.05, log="/tmp/fleetnet-pingstream.log"):
         self.host, self.address, self.interval, self.log = host, address, interval, log
         self.pid = None
 
     def start(self):
-        self.pid = self.host.check_output(
-            "setsid nohup ping -D -n -i %s %s >%s 2>&1 </dev/null & echo $!" % (self.interval, self.address, self.log))
+        with open(PINGER) as handle:
+            source = handle.read()
+        self.pid = self.host.check_output("setsid nohup python3 -c %s %s %s >%s 2>&1 </dev/null & echo $!" % (
+            shlex.quote(source), shlex.quote(self.address), self.interval, self.log))
         return self
 
     def stop(self):
-        """-> {'sent': n, 'lost': n, 'longest_stall_s': s, 'max_rtt_ms': ms,
-        'max_rtt_at': epoch s when that reply came}"""
+        """-> ping_result() of the stream's log."""
         self.host.run("kill -INT %s" % self.pid)
-        time.sleep(0.3)
-        out = self.host.check_output("cat %s" % self.log)
-        replies = [(int(seq), float(rtt), float(at)) for at, seq, rtt in
-                   re.findall(r"\[([\d.]+)\][^\n]*icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", out)]
-        seqs = sorted({reply[0] for reply in replies})
-        if not seqs:
-            sent = int((re.findall(r"(\d+) packets transmitted", out) or ["0"])[0])
-            return {"sent": sent, "lost": sent, "longest_stall_s": round(sent * self.interval, 2), "max_rtt_ms": None,
-                    "max_rtt_at": None}
+        # the pinger waits at most 2 s for replies in flight, then prints its summary
+        for dummy in range(40):
+            if self.host.run("kill -0 %s 2>/dev/null" % self.pid).rc != 0:
+                break
+            time.sleep(0.1)
+        return ping_result(self.host.check_output("cat %s" % self.log), self.interval)
+
+
+def ping_result(log, interval):
+    """What a `ping -D -n -i INTERVAL` log says was lost (pinger.py writes the same).
+
+    Counted from what was sent: every sequence number from 1 to "N packets
+    transmitted" without a reply is lost, those after the last reply too. A
+    stall is the longest time without a reply arriving: from the first
+    request to the first reply, between replies, and from the last reply to
+    the end of the stream (the summary's time); a stream without any reply
+    is one stall. Packets WireGuard held back during a handshake and
+    delivered late are not lost but show as a stall.
+    -> {'sent', 'lost', 'lost_seqs' (the first 20), 'longest_stall_s',
+    'max_rtt_ms', 'max_rtt_at' (epoch s when that reply came)}"""
+    summary = re.search(r"(\d+) packets transmitted, (\d+) received.*?time (\d+)ms", log)
+    if not summary:
+        raise ValueError("no summary in the ping log (the stream did not stop cleanly):\n%s" % log[-2000:])
+    sent, duration = int(summary.group(1)), int(summary.group(3)) / 1000.0
+    replies = [(int(seq), float(rtt), float(at)) for at, seq, rtt in
+               re.findall(r"\[([\d.]+)\][^\n]*icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms", log)]
+    answered = {reply[0] for reply in replies if reply[0] <= sent}
+    lost_seqs = [seq for seq in range(1, sent + 1) if seq not in answered]
+    result = {"sent": sent, "lost": len(lost_seqs), "lost_seqs": lost_seqs[:20], "longest_stall_s": round(duration, 2),
+              "max_rtt_ms": None, "max_rtt_at": None}
+    if replies:
+        # when the first request left: any reply's arrival minus its round trip and (seq - 1) intervals
+        first_sent = min(at - rtt / 1000.0 - (seq - 1) * interval for seq, rtt, at in replies)
         arrivals = sorted(reply[2] for reply in replies)
-        # when the first request left: any reply's send time minus (seq - 1) intervals
-        first_sent = min(reply[2] - reply[1] / 1000.0 - (reply[0] - 1) * self.interval for reply in replies)
-        silences = [b - a for a, b in zip([first_sent] + arrivals, arrivals)]
+        ends = [first_sent] + arrivals
+        silences = [b - a for a, b in zip(ends, arrivals)] + [first_sent + duration - arrivals[-1]]
         slowest = max(replies, key=lambda reply: reply[1])
-        return {"sent": seqs[-1], "lost": seqs[-1] - len(seqs), "longest_stall_s": round(max(silences), 2),
-                "max_rtt_ms": slowest[1], "max_rtt_at": slowest[2]}
+        result.update(longest_stall_s=round(max(silences), 2), max_rtt_ms=slowest[1], max_rtt_at=slowest[2])
+    return result
 
 
 def inventory_dir():
