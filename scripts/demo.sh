@@ -34,7 +34,9 @@ for f in "${nodes[@]}"; do
   done
   echo
 done
-inventory=$(ls -td ~/.ansible/tmp/molecule.*.default/inventory 2>/dev/null | head -1)
+# the newest molecule run of the default scenario
+inventory=$(find ~/.ansible/tmp -maxdepth 2 -path '*/molecule.*.default/inventory' -printf '%T@ %p\n' 2>/dev/null |
+  sort -rn | head -1 | cut -d' ' -f2-)
 if [ -n "$inventory" ]; then
   printf '\n== the fleet as the status playbook sees it (ansible-playbook fleetnet.wireguard.status)\n'
   ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ansible-playbook -i "$inventory" playbooks/status.yml -e wireguard_status_probe=false \

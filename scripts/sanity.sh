@@ -17,7 +17,7 @@ from ansible_test._internal.python_requirements import get_venv_packages
 from types import SimpleNamespace
 print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])')
 mkdir -p ~/.ansible/test/cache
-cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_"${pip_version//./_}".py
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dest=$work/ansible_collections/fleetnet/wireguard

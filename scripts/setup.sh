@@ -13,6 +13,8 @@ need_apt=()
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+# ansible-test sanity skips its shellcheck test when the binary is missing
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt: installing ${need_apt[*]}"
   apt-get update -qq
