@@ -15,7 +15,7 @@ import ipaddress
 import re
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, wg_keys
 
 DEFAULT_INTERFACE = "wg0"
 DEFAULT_PORT = 51820
@@ -24,7 +24,7 @@ _IFNAME = re.compile(r"^[a-zA-Z0-9_=+.-]{1,15}$")
 
 # per-interface keys (without the wireguard_ prefix) and what they hold
 MEMBER_KEYS = (
-    "address", "port", "endpoint", "topology", "hub", "network", "unmanaged",
+    "address", "port", "endpoint", "port_forwarded", "topology", "hub", "network", "unmanaged",
     "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
     "mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down",
     "management_address", "keep_management_path", "preshared_keys",
@@ -51,25 +51,12 @@ def _as_bool(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def split_endpoint(text, default_port):
-    """'host', 'host:port', '[v6]:port' or a bare v6 address -> (host, port)."""
-    text = str(text).strip()
-    if text.startswith("["):
-        host, dummy, rest = text[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    else:
-        host, port = text, ""
-    if not port:
-        return host, int(default_port)
-    if not port.isdigit():
-        raise ValueError("port %r is not a number" % port)
-    return host, int(port)
-
-
-def join_endpoint(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+def _hooks(value):
+    """A hook is one shell command even with commas in it: only a YAML list
+    makes several."""
+    if value in (None, "", []):
+        return []
+    return [str(v) for v in value if v not in (None, "")] if isinstance(value, (list, tuple)) else [str(value)]
 
 
 def _port(value):
@@ -120,9 +107,9 @@ def _member_settings(hostvars):
         if extra.get("endpoint") is None and settings["endpoint"]:
             # the host's address, with this interface's own port
             try:
-                settings["endpoint"] = split_endpoint(settings["endpoint"], 0)[0]
-            except ValueError:
-                pass
+                settings["endpoint"] = endpoint.parse(settings["endpoint"])[0]
+            except endpoint.EndpointError:
+                pass  # reported on the host-wide variable
         found.append((extra.get("name"), settings, "wireguard_interfaces[%d]." % index))
     return found
 
@@ -176,14 +163,18 @@ def normalize_member(host, ifname, s, prefix, problems):
                            "set the address the controller connects to, or leave it unset")
     if member["topology"] is not None and member["topology"] not in TOPOLOGIES:
         problems.error(host, v("topology"), "unknown topology %r" % (member["topology"],), "use mesh or star")
-    if s.get("endpoint"):
+    if s.get("endpoint") not in (None, ""):
         try:
-            ep_host, ep_port = split_endpoint(s["endpoint"], port)
-        except ValueError as exc:
-            problems.error(host, v("endpoint"), "%r: %s" % (s["endpoint"], exc), "write host, host:port or [v6]:port")
+            ep_host, ep_port = endpoint.parse(s["endpoint"], port)
+        except endpoint.EndpointError as exc:
+            problems.error(host, v("endpoint"), str(exc), endpoint.FORMS)
         else:
-            member["endpoint"] = join_endpoint(ep_host, ep_port)
+            member["endpoint"] = endpoint.join(ep_host, ep_port)
             member["endpoint_host"] = ep_host
+            if ep_port != port and not _as_bool(s.get("port_forwarded") or False):
+                problems.error(host, v("endpoint"), "peers would dial port %d but %s listens on %d" % (ep_port, host, port),
+                               "set %s to %d (or drop the port from the endpoint); if a NAT forwards %d to %d, "
+                               "say so with %s: true" % (v("port"), ep_port, ep_port, port, v("port_forwarded")))
     keepalive = s.get("persistent_keepalive")
     if keepalive not in (None, ""):
         if str(keepalive).isdigit() and int(keepalive) <= 65535:
@@ -192,16 +183,26 @@ def normalize_member(host, ifname, s, prefix, problems):
             member["persistent_keepalive"] = 0
         else:
             problems.error(host, v("persistent_keepalive"), "%r is not a number of seconds" % (keepalive,), "use 25, or off")
-    if member["public_key"] and not wg_keys.is_valid_key(member["public_key"]):
-        problems.error(host, v("public_key"), "not a WireGuard public key", "paste the 44-character base64 key from `wg pubkey`")
+    if member["public_key"] and not is_exact_key(member["public_key"]):
+        problems.error(host, v("public_key"), "not a WireGuard public key (exactly 44 base64 characters of 32 bytes, "
+                       "nothing around them)", "paste the 44-character base64 key from `wg pubkey`, without a newline")
         member["public_key"] = None
-    for key in ("mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down"):
+    for key in ("mtu", "dns", "table", "fwmark"):
         if s.get(key) not in (None, "", []):
             member["options"][key] = s[key]
+    for key in ("pre_up", "post_up", "pre_down", "post_down"):
+        if _hooks(s.get(key)):
+            member["options"][key] = _hooks(s.get(key))
     mtu = member["options"].get("mtu")
     if mtu is not None and not (str(mtu).isdigit() and 1280 <= int(mtu) <= 9000):
         problems.error(host, v("mtu"), "%r is not a usable MTU" % (mtu,), "use 1280-9000, or leave it unset for wg-quick to choose")
     return member
+
+
+def is_exact_key(text):
+    """A key exactly as `wg pubkey` prints it, without the newline: a
+    stripped-on-read key would differ from the one wg compares."""
+    return isinstance(text, str) and text == text.strip() and wg_keys.is_valid_key(text)
 
 
 def management_address(hostvars):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import inventory, reconcile, wg_config, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_keys
 
 DEFAULT_PORT = 51820
 
@@ -34,12 +34,10 @@ def _prefixes(values):
 
 def _endpoint(text):
     try:
-        host, port = inventory.split_endpoint(text, DEFAULT_PORT)
-    except ValueError as exc:
-        raise PeerError("endpoint %r: %s" % (text, exc))
-    if not host or not 1 <= port <= 65535:
-        raise PeerError("endpoint %r is not host:port" % text)
-    return inventory.join_endpoint(host, port)
+        host, port = endpoint.parse(text, DEFAULT_PORT)
+    except endpoint.EndpointError as exc:
+        raise PeerError("endpoint %r is not host:port: %s; %s" % (text, exc, endpoint.FORMS))
+    return endpoint.join(host, port)
 
 
 def request(public_key, allowed_ips=None, endpoint=None, persistent_keepalive=None, name=None):

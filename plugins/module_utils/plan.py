@@ -4,15 +4,22 @@ play on the controller."""
 
 from __future__ import annotations
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import inventory, topology, validation
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import contract, inventory, topology, validation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
 
 OPTION_KEYS = ("mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down")
 
 
-def load(hostvars_by_host):
-    """Normalize and check everything that needs no keys. -> (interfaces, Problems)"""
+def load(hostvars_by_host, options=None):
+    """Check names and types against the role's argument spec ``options``
+    (when given), then normalize and check everything that needs no keys.
+    -> (interfaces, Problems); no interfaces when a name or type is wrong."""
+    if options is not None:
+        problems = Problems()
+        if not contract.check(hostvars_by_host, options, problems):
+            return {}, problems
     interfaces, problems = inventory.normalize(hostvars_by_host)
+    validation.check_membership(hostvars_by_host, interfaces, problems)
     validation.check_members(interfaces, problems)
     return interfaces, problems
 

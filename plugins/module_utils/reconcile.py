@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import preshared_keys, wg_config, wg_dump
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, preshared_keys, wg_config, wg_dump
 
 RESTART_KEYS = ("Table", "DNS", "FwMark", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig")
 
@@ -62,8 +62,7 @@ def _endpoint_matches(wanted, current, resolve):
         return True  # no configured endpoint: whatever the peer roams to is right
     if current is None:
         return False
-    host, dummy, port = wanted.rpartition(":")
-    host = host.strip("[]")
+    host, port = endpoint.split_live(wanted)
     try:
         ipaddress.ip_address(host)
         addresses = [host]
@@ -71,8 +70,7 @@ def _endpoint_matches(wanted, current, resolve):
         addresses = resolve(host) if resolve else []
         if not addresses:
             return True  # cannot tell here; do not flap the live endpoint
-    cur_host, dummy, cur_port = current.rpartition(":")
-    cur_host = cur_host.strip("[]")
+    cur_host, cur_port = endpoint.split_live(current)
     return cur_port == port and any(ipaddress.ip_address(a) == ipaddress.ip_address(cur_host) for a in addresses)
 
 

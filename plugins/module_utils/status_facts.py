@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import reconcile, wg_config, wg_dump
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_dump
 
 
 def parse_link(entries):
@@ -34,7 +34,7 @@ def parse_udp_sockets(text):
         if len(fields) < 5:
             continue
         local = fields[3]
-        address, dummy, port = local.rpartition(":")
+        address, port = endpoint.split_live(local)
         if not port.isdigit():
             continue
         process = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.inventory import split_endpoint
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint as endpoint_parser
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_facts import handshake_age, short_key
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict import (
     FAULTS, IDLE, MISSING, NEVER, NO_DATA, NO_INTERFACE, NO_PEER, OK, ONE_WAY, STALE, UNMANAGED,
@@ -26,8 +26,8 @@ def mdns_endpoints(summary):
         if not endpoint:
             continue
         try:
-            host = split_endpoint(endpoint, 0)[0]
-        except ValueError:
+            host = endpoint_parser.parse(endpoint)[0]
+        except endpoint_parser.EndpointError:
             continue
         if host.lower().rstrip(".").endswith(".local"):
             found.append((key, endpoint))

@@ -7,6 +7,7 @@ import bisect
 import functools
 import ipaddress
 
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import is_spoke
 
 
@@ -75,12 +76,73 @@ def check_members(interfaces, problems):
                     if not any(ip.version == n.version and ip in n for n in networks):
                         problems.error(host, _var(members[host], "address"), "%s is outside %s's network %s" % (address, ifname, ", ".join(map(str, networks))),
                                        "pick an address inside the network or add its prefix to wireguard_network")
+        _check_addresses(ifname, members, networks, problems)
+        _check_endpoints(ifname, members, networks, problems)
         _check_route_asymmetry(ifname, members, networks, problems)
         _check_unreachable_pairs(ifname, members, problems)
 
 
+def _check_addresses(ifname, members, networks, problems):
+    """An IPv4 network's own network or broadcast address is no host's, and
+    an address's prefix wider than the network would route other networks'
+    addresses into this tunnel."""
+    for host in sorted(members):
+        m = members[host]
+        for address in m["addresses"]:
+            ip = ipaddress.ip_address(address)
+            for net in networks:
+                if net.version != ip.version or ip not in net:
+                    continue
+                if ip.version == 4 and net.prefixlen < 31 and ip in (net.network_address, net.broadcast_address):
+                    what = "network" if ip == net.network_address else "broadcast"
+                    problems.error(host, _var(m, "address"), "%s is the %s address of %s on %s" % (address, what, net, ifname),
+                                   "pick a host address inside %s, such as %s" % (net, net.network_address + 1))
+                prefixlen = m["address_prefixlens"].get(address)
+                if prefixlen is not None and prefixlen < net.prefixlen:
+                    problems.error(host, _var(m, "address"), "%s/%d is wider than %s's network %s" % (address, prefixlen, ifname, net),
+                                   "write %s/%d or just %s" % (address, net.prefixlen, address))
+
+
+def _check_endpoints(ifname, members, networks, problems):
+    """An endpoint must be reachable outside the tunnel: a tunnel address
+    there can only be dialled once the tunnel is up, which needs the endpoint."""
+    tunnel = {a: h for h, m in members.items() for a in m["addresses"]}
+    for host in sorted(members):
+        m = members[host]
+        ip = endpoint.ip_of(m.get("endpoint_host") or "") if m["endpoint"] else None
+        if ip is None:
+            continue
+        owner = tunnel.get(str(ip))
+        inside = [str(n) for n in networks if n.version == ip.version and ip in n]
+        if owner or inside:
+            problems.error(host, _var(m, "endpoint"), "%s is %s, inside the tunnel: peers cannot dial it before the tunnel is up" % (
+                               ip, ("%s's tunnel address on %s" % (owner, ifname)) if owner else ("in %s's network %s" % (ifname, inside[0]))),
+                           "set the host's public (underlay) address or DNS name")
+
+
+def check_membership(hostvars_by_host, interfaces, problems):
+    """Every host of the group takes part in some interface: a host there
+    without an address is a forgotten or misspelt variable, not a host to skip."""
+    joined = {h for members in interfaces.values() for h in members}
+    for host in sorted(hostvars_by_host):
+        if host not in joined:
+            problems.error(host, "wireguard_address", "%s is in the WireGuard group but has no tunnel address" % host,
+                           "set wireguard_address (or wireguard_interfaces), or take the host out of the group")
+
+
 def _check_hub(ifname, members, m, problems):
     host = m["host"]
+    if m["hub"] == host and (m["via_hub"] or m["unmanaged"]):
+        # the hub naming itself (group vars give every member the same hub)
+        # is fine; a host that wants to be a spoke (or a device) cannot be its own hub
+        problems.error(host, _var(m, "hub"), "%s is a spoke (%s) that names itself as its hub on %s" % (
+                           host, "unmanaged" if m["unmanaged"] else "it has wireguard_via_hub", ifname),
+                       "name the host it connects through as wireguard_hub")
+        return
+    if m["unmanaged"] and not m["hub"]:
+        problems.error(host, _var(m, "hub"), "unmanaged device %s has no hub on %s: nothing would keep its peers' configs current" % (host, ifname),
+                       "set wireguard_hub to a host with an endpoint that the device connects through")
+        return
     if m["topology"] == "star" and not m["hub"]:
         problems.error(host, _var(m, "hub"), "a star member needs a hub on %s" % ifname, "set wireguard_hub to the host it connects through")
         return
@@ -163,6 +225,8 @@ def check_management_path(member, desired, problems):
     if address is None or table not in ("auto", "main") or member["unmanaged"]:
         return
     ip = ipaddress.ip_address(address)
+    if not member["keep_management_path"] and _on_link_capture(member, desired, ip, problems):
+        return
     for peer in desired["peers"]:
         for prefix in peer["allowed_ips"]:
             net = _network(prefix)
@@ -176,3 +240,21 @@ def check_management_path(member, desired, problems):
                                "using the main routing table), or set wireguard_table to a number and route it yourself; "
                                "see docs/safety.md" % address)
                 return
+
+
+def _on_link_capture(member, desired, ip, problems):
+    """An address prefix (the kernel adds an on-link route for it) or a
+    tunnel network that holds the management address takes the SSH path
+    into the tunnel the moment the interface comes up. -> found one"""
+    owned = [(line, "address") for line in desired["addresses"]] + [(prefix, "network") for prefix in member["network"]]
+    for text, key in owned:
+        net = ipaddress.ip_interface(text).network
+        if net.version != ip.version or net.prefixlen == net.max_prefixlen or ip not in net:
+            continue
+        problems.error(member["host"], _var(member, key),
+                       "%s (the tunnel's %s on %s) holds %s, the address Ansible reaches %s at: the tunnel would cut "
+                       "the controller off" % (net, "address prefix" if key == "address" else "network", desired["name"], ip, member["host"]),
+                       "pick a tunnel network that does not overlap the management network; if the path stays outside "
+                       "the tunnel anyway, set wireguard_keep_management_path: true; see docs/safety.md")
+        return True
+    return False

@@ -124,7 +124,7 @@ peer:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, interface_config, peer_edit, reconcile, wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, files, interface_config, peer_edit, reconcile, wg_config
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
 
 
@@ -216,7 +216,7 @@ def main():
     if module._diff:
         result["diff"] = dict(before_header=path, after_header=path,
                               before=wg_config.redact_text(old_text), after=wg_config.redact_text(new_text))
-    endpoint_host = (req["endpoint"] or "").rpartition(":")[0].strip("[]")
+    endpoint_host = endpoint.split_live(req["endpoint"] or "")[0]
     if endpoint_host and not resolve(endpoint_host):
         module.warn("endpoint %s does not resolve here: wg-quick cannot bring %s up while it does not"
                     % (req["endpoint"], p["interface"]))
