@@ -10,8 +10,8 @@ import json
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, plan as fleet_plan, preshared_keys
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store_guard
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, inventory, key_store, plan as fleet_plan, preshared_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store_guard, removals, validation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import role_spec
 
@@ -39,8 +39,13 @@ def _reported_keys(hostvars, hosts, register):
     return keys
 
 
+def _unmanaged(interfaces):
+    return {h for members in interfaces.values() for h, m in members.items() if m["unmanaged"]}
+
+
 def _drop_unknown_peers(plan):
-    """In check mode a new host has no key yet: its peer entries cannot exist."""
+    """A member with no key yet (check mode, or outside --limit before its
+    first run) has no peer entries anywhere."""
     for interfaces in plan.values():
         for desired in interfaces.values():
             desired["peers"] = [p for p in desired["peers"] if p["public_key"]]
@@ -48,7 +53,8 @@ def _drop_unknown_peers(plan):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts", "as_json", "rotate_preshared_keys"))
+    _VALID_ARGS = frozenset(("group", "stage", "key_dir", "register", "hosts", "as_json", "rotate_preshared_keys",
+                             "removal_limit", "confirm_removal"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -69,6 +75,8 @@ class ActionModule(ActionBase):
             fleet_plan.resolve_keys(interfaces, keys, problems, allow_missing=True)
             if not problems.errors:
                 fleet_plan.plan(interfaces, problems)
+            if key_dir and not problems.errors:
+                result["removals"] = self._removal_guard(args, key_dir, interfaces, set(members), problems)
         if not problems.errors and stage == "plan":
             if not key_dir:
                 raise AnsibleActionFail("key_dir is required with stage=plan")
@@ -82,6 +90,13 @@ class ActionModule(ActionBase):
             result["changed"] |= secured
             if warning:
                 self._display.warning(warning)
+            if not problems.errors and not self._task.check_mode and set(members) <= set(play_hosts) | _unmanaged(interfaces):
+                # the whole group was in this run: forget the removed members,
+                # so the next run does not count them again
+                removal = removals.planned(key_store.stored_members(key_dir), interfaces, set(members))
+                for ifname, hosts in removal["peers"].items():
+                    for host in hosts:
+                        result["changed"] |= key_store.forget_public(key_dir, ifname, host)
         for warning in problems.warnings:
             self._display.warning(format_problem(warning))
         if problems.errors:
@@ -95,6 +110,18 @@ class ActionModule(ActionBase):
         result["firewall_hosts"] = fleet_plan.firewall_hosts(interfaces)
         result["dns_hosts"] = sorted({h for ms in interfaces.values() for h, m in ms.items() if m["options"].get("dns")})
         return result
+
+    def _removal_guard(self, args, key_dir, interfaces, group_hosts, problems):
+        """Every peer and interface this run removes, shown before any host
+        changes (in check mode and --diff too); too many stop the run."""
+        stored = key_store.stored_members(key_dir)
+        removal = removals.planned(stored, interfaces, group_hosts)
+        confirmed = set(inventory.as_list(args.get("confirm_removal")))
+        removals.check(removal, group_hosts, stored, int(args.get("removal_limit", removals.DEFAULT_LIMIT)), confirmed, problems)
+        if not problems.errors:
+            for line in removals.describe(removal, group_hosts):
+                self._display.display("fleetnet.wireguard: %s" % line)
+        return removal
 
     def _plan(self, result, interfaces, problems, key_dir, reported, prepared):
         """Keys in, plan and device exports out. -> changed (on the controller)"""
@@ -116,14 +143,14 @@ class ActionModule(ActionBase):
             changed |= made
             if key:
                 keys[(ifname, host)] = key
-        fleet_plan.resolve_keys(interfaces, keys, problems, allow_missing=check)
+        fleet_plan.resolve_keys(interfaces, keys, problems, allow_missing=True)
+        validation.check_keyless(interfaces, set(prepared) | {h for dummy, h in devices}, check, problems)
         if problems.errors:
             return changed
         plan = fleet_plan.plan(interfaces, problems)
         if problems.errors:
             return changed
-        if check:
-            _drop_unknown_peers(plan)
+        _drop_unknown_peers(plan)
         psk, device_psk, made = self._preshared_keys(interfaces, plan, key_dir, prepared, devices, check)
         changed |= made
         exports = {}

@@ -35,6 +35,28 @@ def read_public(root, members_by_interface):
     return keys
 
 
+def stored_members(root):
+    """{ifname: {host}} of every public key in the store: the hosts each
+    interface had when the store was last written, which is how a run knows
+    which peers and interfaces it is about to remove."""
+    found = {}
+    public = os.path.join(root, "public")
+    for ifname in files.list_dir(public):
+        for name in files.list_dir(os.path.join(public, ifname)):
+            if name.endswith(".pub"):
+                found.setdefault(ifname, set()).add(name[:-len(".pub")])
+    return found
+
+
+def forget_public(root, ifname, host):
+    """Drop a removed member's public key from the store. -> changed"""
+    path = _public_path(root, ifname, host)
+    if not os.path.exists(path):
+        return False
+    os.remove(path)
+    return True
+
+
 def write_public(root, ifname, host, key):
     """Store a host's public key. -> changed"""
     path = _public_path(root, ifname, host)

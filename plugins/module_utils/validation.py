@@ -115,8 +115,8 @@ def _check_endpoints(ifname, members, networks, problems):
         owner = tunnel.get(str(ip))
         inside = [str(n) for n in networks if n.version == ip.version and ip in n]
         if owner or inside:
-            problems.error(host, _var(m, "endpoint"), "%s is %s, inside the tunnel: peers cannot dial it before the tunnel is up" % (
-                               ip, ("%s's tunnel address on %s" % (owner, ifname)) if owner else ("in %s's network %s" % (ifname, inside[0]))),
+            where = ("%s's tunnel address on %s" % (owner, ifname)) if owner else ("in %s's network %s" % (ifname, inside[0]))
+            problems.error(host, _var(m, "endpoint"), "%s is %s, inside the tunnel: peers cannot dial it before the tunnel is up" % (ip, where),
                            "set the host's public (underlay) address or DNS name")
 
 
@@ -135,8 +135,8 @@ def _check_hub(ifname, members, m, problems):
     if m["hub"] == host and (m["via_hub"] or m["unmanaged"]):
         # the hub naming itself (group vars give every member the same hub)
         # is fine; a host that wants to be a spoke (or a device) cannot be its own hub
-        problems.error(host, _var(m, "hub"), "%s is a spoke (%s) that names itself as its hub on %s" % (
-                           host, "unmanaged" if m["unmanaged"] else "it has wireguard_via_hub", ifname),
+        kind = "unmanaged" if m["unmanaged"] else "it has wireguard_via_hub"
+        problems.error(host, _var(m, "hub"), "%s is a spoke (%s) that names itself as its hub on %s" % (host, kind, ifname),
                        "name the host it connects through as wireguard_hub")
         return
     if m["unmanaged"] and not m["hub"]:
@@ -258,3 +258,22 @@ def _on_link_capture(member, desired, ip, problems):
                        "the tunnel anyway, set wireguard_keep_management_path: true; see docs/safety.md")
         return True
     return False
+
+
+def check_keyless(interfaces, in_play, check_mode, problems):
+    """Members with no public key yet. A host that is not in the run (outside
+    --limit) or any host in check mode has none until its first real run:
+    its peer entries are left out of this run, with a warning naming it, so a
+    limited run and check mode behave alike. A host in the run has made its
+    key by now: none is an error."""
+    for ifname in sorted(interfaces):
+        for host, m in sorted(interfaces[ifname].items()):
+            if m.get("public_key_resolved"):
+                continue
+            if check_mode or host not in in_play:
+                problems.warning(host, "wireguard_public_key",
+                                 "%s has no key yet on %s (it was never provisioned): it is left out of this run's peers" % (host, ifname),
+                                 "run the play with %s in it (in the --limit, or without one) to add it everywhere" % host)
+            else:
+                problems.error(host, "wireguard_public_key", "no public key known for %s on %s" % (host, ifname),
+                               "run the play once with %s in it (its key is made there and stored), or set wireguard_public_key" % host)

@@ -26,7 +26,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode no key is stored or made, and peers whose key does not exist yet are left out of the plan.
+      - In check mode no key is stored or made, and peers whose key does not exist yet are left out of the plan
+        (with a warning naming them), as they are in a run with C(--limit) that leaves them out.
   diff_mode:
     support: none
   platform:
@@ -64,6 +65,18 @@ options:
     description: The hosts whose keypair results to read; defaults to every host of the play.
     type: list
     elements: str
+  removal_limit:
+    description:
+      - With O(stage=validate), how many hosts the run may remove (hosts in the key store under O(key_dir) that are
+        gone from the inventory, and hosts that lose an interface) before it stops and names them. It also stops when
+        the hosts gone are at least half of the hosts in the key store. See docs/safety.md.
+    type: int
+    default: 2
+  confirm_removal:
+    description: Hosts whose removal is confirmed for this run, beyond O(removal_limit).
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -105,6 +118,12 @@ members:
 interfaces:
   description: The interfaces of each host.
   returned: success
+  type: dict
+removals:
+  description: With O(stage=validate) and O(key_dir), what the run removes - C(peers) (for each interface, the members
+    in the key store that the inventory no longer has) and C(interfaces) (for each host, the interfaces the inventory
+    dropped from it).
+  returned: with stage=validate
   type: dict
 problems:
   description: One entry per error, with host, variable, message and fix.
