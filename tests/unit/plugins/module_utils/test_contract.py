@@ -34,20 +34,11 @@ def kind(spec):
     return "list:%s" % spec.get("elements", "str") if k == "list" else k
 
 
-def top_cases():
-    for name in sorted(OPTIONS):
-        if OPTIONS[name].get("choices"):
-            continue
-        for value in WRONG[kind(OPTIONS[name])]:
-            yield pytest.param(name, value, id="%s=%r" % (name, value))
-
-
-def entry_cases():
-    for name in sorted(ENTRY):
-        if ENTRY[name].get("choices"):
-            continue
-        for value in WRONG[kind(ENTRY[name])]:
-            yield pytest.param(name, value, id="interfaces[0].%s=%r" % (name, value))
+def wrong_cases(options, label="%s"):
+    """(name, value) for every option without choices and every wrong value of its kind."""
+    return [pytest.param(name, value, id="%s=%r" % (label % name, value))
+            for name in sorted(options) if not options[name].get("choices")
+            for value in WRONG[kind(options[name])]]
 
 
 def host(**variables):
@@ -64,7 +55,7 @@ def only_error(problems):
     return problems.errors[0]
 
 
-@pytest.mark.parametrize("name,value", list(top_cases()))
+@pytest.mark.parametrize("name,value", wrong_cases(OPTIONS))
 def test_every_top_level_variable_refuses_every_wrong_type(name, value):
     interfaces, problems = load({"vps1": host(**{name: value}), "vps2": {"wireguard_address": "10.10.0.2"}})
     error = only_error(problems)
@@ -73,7 +64,7 @@ def test_every_top_level_variable_refuses_every_wrong_type(name, value):
     assert interfaces == {}  # nothing planned: the whole fleet stops, not only vps1
 
 
-@pytest.mark.parametrize("name,value", list(entry_cases()))
+@pytest.mark.parametrize("name,value", wrong_cases(ENTRY, "interfaces[0].%s"))
 def test_every_interface_entry_key_refuses_every_wrong_type(name, value):
     entry = {"name": "wg1", "address": "10.20.0.1", name: value}
     dummy, problems = load({"vps1": host(wireguard_interfaces=[entry])})
