@@ -20,6 +20,8 @@ INTERNAL_PREFIX = "wireguard__"
 TRUE_WORDS = ("true",)
 FALSE_WORDS = ("false",)
 
+# variables whose wrong value might be a key pasted in the wrong place
+_SECRET_WORDS = ("public_key", "private", "preshared", "psk", "secret", "password")
 _FIXES = {
     "str": "write one value (a string), not a list or a mapping",
     "path": "write one path (a string)",
@@ -58,8 +60,8 @@ def _is_scalar(value):
 
 def _shown(name, value):
     """The value as the message shows it: never for a key variable, where a
-    pasted private key could be the wrong value."""
-    if "key" in name:
+    private key pasted in the wrong place could be the value."""
+    if any(word in name for word in _SECRET_WORDS):
         return ""
     text = repr(value)
     return " (%s)" % (text if len(text) <= 60 else text[:57] + "...")

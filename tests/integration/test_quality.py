@@ -56,12 +56,14 @@ def test_built_collection_installs_and_runs_by_fqcn(tmp_path):
     assert ".venv" not in listing and "tests/output" not in listing and ".collections" not in listing
 
 
-def test_wrong_type_is_refused_by_the_argument_spec_before_any_task(tmp_path):
+def test_wrong_value_is_refused_by_the_argument_spec_before_any_host(tmp_path):
     inventory = tmp_path / "hosts.ini"
     inventory.write_text("[wireguard]\nvps1 ansible_host=127.0.0.11 ansible_port=1 wireguard_address=10.10.0.1\n")
     proc = run(["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / "site.yml"),
                 "-e", "wireguard_regenerate_key=sometimes"],
                env={"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections")})
     assert proc.returncode != 0
-    assert "wireguard_regenerate_key" in proc.stdout and "must be one of" in proc.stdout, proc.stdout[-2000:]
-    assert "Check the whole inventory" not in proc.stdout  # stopped before the first task of the role
+    # the whole-fleet check (fleetnet.wireguard.preflight) reads the role's argument spec and runs first
+    assert "host vps1: wireguard_regenerate_key: 'sometimes' is not one of never, full_idempotence, always" in proc.stdout, \
+        proc.stdout[-2000:]
+    assert "Prepare the host" not in proc.stdout and "unreachable=0" in proc.stdout  # stopped before any host task
