@@ -107,8 +107,21 @@ def _check_endpoints(ifname, members, networks, problems):
     """An endpoint must be reachable outside the tunnel: a tunnel address
     there can only be dialled once the tunnel is up, which needs the endpoint."""
     tunnel = {a: h for h, m in members.items() for a in m["addresses"]}
+    by_endpoint, by_host = {}, {}
     for host in sorted(members):
         m = members[host]
+        if m["endpoint"]:
+            if m["endpoint"] in by_endpoint:
+                problems.error(host, _var(m, "endpoint"), "%s is also %s's endpoint on %s: peers cannot tell the two apart" % (
+                    m["endpoint"], by_endpoint[m["endpoint"]], ifname),
+                    "give each host its own endpoint; behind one NAT address, forward a different port to each")
+            elif m["endpoint_host"] in by_host:
+                # legitimate: two hosts behind one NAT address, a port forwarded to each
+                problems.warning(host, _var(m, "endpoint"), "%s shares the endpoint host %s with %s on %s" % (
+                    host, m["endpoint_host"], by_host[m["endpoint_host"]], ifname),
+                    "fine behind one NAT address with a port forwarded to each host; otherwise correct the endpoint")
+            by_endpoint.setdefault(m["endpoint"], host)
+            by_host.setdefault(m["endpoint_host"], host)
         ip = endpoint.ip_of(m.get("endpoint_host") or "") if m["endpoint"] else None
         if ip is None:
             continue
