@@ -13,7 +13,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, inventory, key_store, plan as fleet_plan, preshared_keys
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store_guard, removals, validation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
-from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import role_spec
+from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import controller_route, role_spec
 
 _EXTRA_VARS = ("ansible_host", "ansible_connection")
 
@@ -68,6 +68,7 @@ class ActionModule(ActionBase):
         if not members:
             raise AnsibleActionFail("the inventory has no group %r (set wireguard_group to the group of WireGuard hosts)" % group)
         interfaces, problems = fleet_plan.load({h: _inventory_vars(hostvars, h) for h in members}, role_spec.options())
+        controller_route.annotate(interfaces)  # for the lockout guard
         key_dir = args.get("key_dir")
         if not problems.errors and stage == "validate":
             # every check that needs peers, on keys known so far, before any host is touched

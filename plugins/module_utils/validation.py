@@ -260,13 +260,18 @@ def _on_link_capture(member, desired, ip, problems):
     tunnel network that holds the management address takes the SSH path
     into the tunnel the moment the interface comes up. -> found one"""
     owned = [(line, "address") for line in desired["addresses"]] + [(prefix, "network") for prefix in member["network"]]
+    controller = member.get("controller_address")
+    paths = [(ip, "the address Ansible reaches %s at" % member["host"])]
+    if controller:
+        paths.append((ipaddress.ip_address(controller), "the controller's own address toward %s" % member["host"]))
     for text, key in owned:
         net = ipaddress.ip_interface(text).network
-        if net.version != ip.version or net.prefixlen == net.max_prefixlen or ip not in net:
+        hit = [(a, what) for a, what in paths if net.version == a.version and net.prefixlen < net.max_prefixlen and a in net]
+        if not hit:
             continue
         problems.error(member["host"], _var(member, key),
-                       "%s (the tunnel's %s on %s) holds %s, the address Ansible reaches %s at: the tunnel would cut "
-                       "the controller off" % (net, "address prefix" if key == "address" else "network", desired["name"], ip, member["host"]),
+                       "%s (the tunnel's %s on %s) holds %s, %s: the tunnel would cut the controller off" % (
+                           net, "address prefix" if key == "address" else "network", desired["name"], hit[0][0], hit[0][1]),
                        "pick a tunnel network that does not overlap the management network; if the path stays outside "
                        "the tunnel anyway, set wireguard_keep_management_path: true; see docs/safety.md")
         return True

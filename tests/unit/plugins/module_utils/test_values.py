@@ -77,3 +77,30 @@ def test_hooks_keep_commas_inside_a_command(hook, commands):
         interfaces, problems = load(fleet(**{"wireguard_" + name: hook}))
         assert problems.errors == []
         assert interfaces["wg0"]["vps2"]["options"][name] == commands
+
+
+@pytest.mark.parametrize("network,management,controller,refused", [
+    ("10.10.0.0/24", "10.10.0.200", None, "holds 10.10.0.200, the address Ansible reaches vps2 at"),
+    ("10.10.0.0/24", "192.0.2.9", "10.10.0.77", "holds 10.10.0.77, the controller's own address toward vps2"),
+    ("10.10.0.0/24", "192.0.2.9", "192.0.2.1", None),
+])
+def test_lockout_by_an_on_link_prefix(network, management, controller, refused):
+    hostvars = fleet(wireguard_management_address=management)
+    for hv in hostvars.values():
+        hv["wireguard_network"] = [network]
+    interfaces, problems = load(hostvars)
+    interfaces["wg0"]["vps2"]["controller_address"] = controller
+    plan.plan(interfaces, problems)
+    errors = [p for p in problems.errors if p["host"] == "vps2"]
+    if refused is None:
+        assert errors == []
+    else:
+        assert len(errors) == 1 and refused in errors[0]["message"] and "cut the controller off" in errors[0]["message"]
+
+
+def test_the_controller_address_toward_a_loopback_host_is_loopback():
+    from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import controller_route
+    assert controller_route.source_address("127.0.0.5") == "127.0.0.1"
+    interfaces = {"wg0": {"a": {"management_address": "127.0.0.5"}, "b": {"management_address": None}}}
+    controller_route.annotate(interfaces)
+    assert [m["controller_address"] for m in interfaces["wg0"].values()] == ["127.0.0.1", None]
