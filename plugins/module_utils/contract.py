@@ -127,11 +127,11 @@ def _check_names(host, values, options, label, problems):
     """Unknown names (with the closest known one) and wrong types."""
     known = sorted(options)
     ok = True
-    for name in sorted(values):
-        variable = label(name)
+    for name in sorted(values, key=str):
+        variable = label(str(name))
         if name not in options:
             ok = False
-            guess = closest(name, known)
+            guess = closest(str(name), known)
             if guess:
                 problems.error(host, variable, "unknown variable (did you mean %s?)" % label(guess),
                                "rename it to %s" % label(guess))

@@ -152,3 +152,8 @@ def test_check_alone_reports_into_problems():
     problems = Problems()
     assert contract.check({"h": {"wireguard_port": "x"}}, OPTIONS, problems) is False
     assert problems.errors[0]["variable"] == "wireguard_port"
+
+
+def test_an_entry_key_that_is_not_a_string_is_an_unknown_name():
+    dummy, problems = load({"vps1": host(wireguard_interfaces=[{"name": "wg1", "address": "10.20.0.1", 2: "x", None: "y"}])})
+    assert sorted(p["variable"] for p in problems.errors) == ["wireguard_interfaces[0].2", "wireguard_interfaces[0].None"]
