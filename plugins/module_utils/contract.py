@@ -73,8 +73,8 @@ def type_error(name, value, spec):
     kind = spec.get("type", "str")
     if value is None:
         return None
-    if kind in ("str", "path") and isinstance(value, bool):
-        return "is a bool%s, where one string belongs (YAML reads unquoted yes, no, on, off as a bool)" % _shown(name, value)
+    if kind in ("str", "path", "raw") and isinstance(value, bool):
+        return "is a bool%s, where one string belongs (YAML reads unquoted yes, no, on, off as a bool: quote it)" % _shown(name, value)
     if kind in ("str", "path"):
         if not _is_scalar(value):
             return "is a %s%s, where one string belongs" % (_kind(value), _shown(name, value))
