@@ -459,6 +459,11 @@ def test_table_lists_every_link_with_its_verdict():
     assert lines[3].split()[:4] == ["diag1", "-", "diag3", "up"]
 
 
+# the colours docs/status.md tells readers, written out here rather than read from status_svg
+GREEN, ORANGE, RED, PURPLE, GREY, LIGHT_GREY, DARK_GREY = (
+    "#2e7d32", "#ef6c00", "#c62828", "#8e24aa", "#78909c", "#bdbdbd", "#37474f")
+
+
 def test_svg_is_well_formed_and_colors_each_link_by_verdict():
     after, before = firewall_on_diag2()
     after["diag3"] = host("diag3", [], link=None, service=("enabled", "inactive"), sockets="")
@@ -467,11 +472,26 @@ def test_svg_is_well_formed_and_colors_each_link_by_verdict():
     root = ET.fromstring(svg.split("?>", 1)[1])
     ns = {"s": "http://www.w3.org/2000/svg"}
     links = {g.get("data-verdict"): g.find("s:line", ns).get("stroke") for g in root.iterfind("s:g[@class='link']", ns)}
-    assert links == {"one-way": status_svg.COLORS["one-way"], "missing": status_svg.COLORS["missing"]}
+    assert links == {"one-way": PURPLE, "missing": RED}
+    # a fault outlines its host in red; diag1 has none
     hosts = {g.get("data-host"): g.find("s:circle", ns).get("stroke") for g in root.iterfind("s:g[@class='host']", ns)}
-    assert hosts == {"diag1": "#37474f", "diag2": "#c62828", "diag3": "#c62828"}
+    assert hosts == {"diag1": DARK_GREY, "diag2": RED, "diag3": RED}
+    # the legend draws every verdict in the colour its links get
+    legend = {}
+    for line in root.iterfind("s:line", ns):
+        label = [t for t in root.iterfind("s:text", ns) if float(t.get("x")) == float(line.get("x2")) + 6]
+        legend[label[0].text if label else None] = line.get("stroke")
+    assert legend == {"up": GREEN, "idle": GREY, "stale": ORANGE, "never": RED, "one-way": PURPLE, "missing": RED,
+                      "unknown": LIGHT_GREY}
 
 
 def test_svg_escapes_names():
-    network = {"hosts": {"a<b>&c": {"role": "backbone", "addresses": []}}, "links": []}
-    ET.fromstring(status_svg.render("wg0", network, [], None).split("?>", 1)[1])
+    name = "a<b>&c \"d\""
+    network = {"hosts": {name: {"role": "backbone", "addresses": []}}, "links": []}
+    svg = status_svg.render("wg0", network, [], None)
+    assert "a<b>" not in svg
+    root = ET.fromstring(svg.split("?>", 1)[1])
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    (node,) = root.iterfind("s:g[@class='host']", ns)
+    assert node.get("data-host") == name
+    assert [t.text for t in node.iterfind("s:text", ns)][0] == name
