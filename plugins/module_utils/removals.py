@@ -65,9 +65,11 @@ def check(removal, group_hosts, stored, limit, confirmed, problems):
         return
     why = ("more than wireguard_removal_limit (%d)" % limit) if too_many else \
         ("%d of the %d hosts in the key store" % (len(gone), len(known)))
+    named = ["%s (%s)" % (h, "gone from the inventory" if h in gone else "%s dropped" % ", ".join(removal["interfaces"][h]))
+             for h in changed]
     problems.error(unconfirmed[0], "wireguard_confirm_removal",
-                   "this run would remove %d host(s), %s: %s. A partial inventory (a dynamic source that answered with "
-                   "part of the fleet, a sliced job) looks like this, and would cut them off the network" % (
-                       len(changed), why, ", ".join(changed)),
+                   "this run would remove %d host(s) or their interfaces, %s: %s. A partial inventory (a dynamic source "
+                   "that answered with part of the fleet, a sliced job) looks like this, and would cut them off the "
+                   "network" % (len(changed), why, ", ".join(named)),
                    "if the inventory is complete and they are meant to go, confirm with -e wireguard_confirm_removal=%s "
                    "(or raise wireguard_removal_limit); otherwise fix the inventory" % ",".join(changed))

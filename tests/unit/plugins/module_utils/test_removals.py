@@ -39,7 +39,7 @@ def test_guard_table(present, limit, confirmed, stops):
     gone = sorted(set("abcdef") - set(present))
     assert removal["peers"].get("wg0", []) == gone
     if stops:
-        assert ", ".join(h for h in gone) in problems.errors[0]["message"]
+        assert ", ".join("%s (gone from the inventory)" % h for h in gone) in problems.errors[0]["message"]
         assert "-e wireguard_confirm_removal=%s" % ",".join(gone) in problems.errors[0]["fix"]
 
 
@@ -75,3 +75,12 @@ def test_a_member_without_a_key(check_mode, in_play, level):
     validation.check_keyless(interfaces, in_play, check_mode, problems)
     assert [(p["level"], p["host"]) for p in problems.items] == [(level, "new")]
     assert "new" in problems.items[0]["message"]
+
+
+def test_renaming_an_interface_everywhere_needs_a_confirmation():
+    stored = {"wg0": {"a", "b", "c"}}
+    removal, problems = guard(stored, {"wg9": members("a", "b", "c")}, "abc")
+    assert removal["interfaces"] == {"a": ["wg0"], "b": ["wg0"], "c": ["wg0"]}
+    assert "a (wg0 dropped), b (wg0 dropped), c (wg0 dropped)" in problems.errors[0]["message"]
+    dummy, problems = guard(stored, {"wg9": members("a", "b", "c")}, "abc", confirmed="abc")
+    assert problems.errors == []
