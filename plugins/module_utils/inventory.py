@@ -15,7 +15,7 @@ import ipaddress
 import re
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, wg_keys, wg_values
 
 DEFAULT_INTERFACE = "wg0"
 DEFAULT_PORT = 51820
@@ -71,7 +71,7 @@ def _prefixes(host, variable, values, problems):
     out = []
     for value in as_list(values):
         try:
-            out.append(str(ipaddress.ip_network(str(value), strict=False)))
+            out.append(wg_values.prefix(value))
         except ValueError:
             problems.error(host, variable, "%r is not an IP prefix" % (value,),
                            "write prefixes as 10.10.0.0/24 or fd00::/64")
@@ -177,11 +177,9 @@ def normalize_member(host, ifname, s, prefix, problems):
                                "say so with %s: true" % (v("port"), ep_port, ep_port, port, v("port_forwarded")))
     keepalive = s.get("persistent_keepalive")
     if keepalive not in (None, ""):
-        if str(keepalive).isdigit() and int(keepalive) <= 65535:
-            member["persistent_keepalive"] = int(keepalive)
-        elif str(keepalive).lower() == "off":
-            member["persistent_keepalive"] = 0
-        else:
+        try:
+            member["persistent_keepalive"] = wg_values.keepalive(keepalive)
+        except ValueError:
             problems.error(host, v("persistent_keepalive"), "%r is not a number of seconds" % (keepalive,), "use 25, or off")
     if member["public_key"] and not is_exact_key(member["public_key"]):
         problems.error(host, v("public_key"), "not a WireGuard public key (exactly 44 base64 characters of 32 bytes, "

@@ -9,9 +9,7 @@ the role would write. Options left out (None) keep the peer's current value.
 
 from __future__ import annotations
 
-import ipaddress
-
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_keys, wg_values
 
 DEFAULT_PORT = 51820
 
@@ -26,7 +24,7 @@ def _prefixes(values):
         for item in str(value).split(","):
             if item.strip():
                 try:
-                    out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+                    out.append(wg_values.prefix(item))
                 except ValueError:
                     raise PeerError("%r is not an IP prefix (write 10.0.0.9/32 or fd00::9/128)" % item.strip())
     return out
@@ -45,13 +43,17 @@ def request(public_key, allowed_ips=None, endpoint=None, persistent_keepalive=No
     an empty list, empty string or 0 removes the value."""
     if not wg_keys.is_valid_key(public_key or ""):
         raise PeerError("public_key %r is not a WireGuard key" % public_key)
-    if persistent_keepalive is not None and not 0 <= int(persistent_keepalive) <= 65535:
-        raise PeerError("persistent_keepalive must be between 0 and 65535")
+    keepalive = None
+    if persistent_keepalive is not None:
+        try:
+            keepalive = wg_values.keepalive(persistent_keepalive)
+        except ValueError:
+            raise PeerError("persistent_keepalive must be between 0 and 65535")
     return {
         "public_key": public_key,
         "allowed_ips": None if allowed_ips is None else _prefixes(allowed_ips),
         "endpoint": None if endpoint is None else (_endpoint(endpoint) if endpoint.strip() else ""),
-        "persistent_keepalive": None if persistent_keepalive is None else int(persistent_keepalive),
+        "persistent_keepalive": keepalive,
         "name": name,
     }
 
@@ -96,13 +98,6 @@ def label_of(lines, block):
     return lines[start - 1].strip().lstrip("#").strip() or None
 
 
-def _keepalive(value):
-    """PersistentKeepalive as wg reads it: a number of seconds or off."""
-    if value in (None, "", "off"):
-        return 0
-    return int(value)
-
-
 def _desired_section(current, req):
     values = current.as_dict() if current is not None else {"PublicKey": req["public_key"]}
     if req["allowed_ips"] is not None:
@@ -119,7 +114,7 @@ def _same(a, b):
     def norm(section):
         d = section.as_dict()
         d["AllowedIPs"] = sorted(_prefixes(d.get("AllowedIPs", [])))
-        d["PersistentKeepalive"] = _keepalive(d.get("PersistentKeepalive")) or None
+        d["PersistentKeepalive"] = wg_values.keepalive(d.get("PersistentKeepalive")) or None
         return {k: v for k, v in d.items() if v not in (None, [])}
     return norm(a) == norm(b)
 
@@ -218,7 +213,7 @@ def describe(text, public_key):
         "name": label_of(lines, _peer_blocks(lines)[index]),
         "endpoint": section.get("Endpoint"),
         "allowed_ips": list(section.get("AllowedIPs", [])),
-        "persistent_keepalive": _keepalive(section.get("PersistentKeepalive")),
+        "persistent_keepalive": wg_values.keepalive(section.get("PersistentKeepalive")),
     }
 
 

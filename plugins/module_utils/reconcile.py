@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, preshared_keys, wg_config, wg_dump
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, preshared_keys, wg_config, wg_dump, wg_values
 
 RESTART_KEYS = ("Table", "DNS", "FwMark", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig")
 
@@ -54,7 +54,7 @@ def restart_reason(old, new):
 
 
 def _normalized(prefixes):
-    return sorted(str(_net(p)) for p in prefixes)
+    return sorted(wg_values.prefix(p) for p in prefixes)
 
 
 def _endpoint_matches(wanted, current, resolve):
@@ -90,8 +90,7 @@ def peer_commands(ifname, live, new, resolve=None, preshared=None):
             if (current or {}).get("preshared_key_fingerprint") != fp and (current is not None or fp):
                 psk_args = ["preshared-key", path]
         allowed = _normalized(peer.get("AllowedIPs", []))
-        keepalive = peer.get("PersistentKeepalive")
-        keepalive = 0 if keepalive in (None, "", "off") else int(keepalive)  # wg reads "off" as 0
+        keepalive = wg_values.keepalive(peer.get("PersistentKeepalive"))
         endpoint = peer.get("Endpoint")
         args = []
         if current is None or _normalized(current["allowed_ips"]) != allowed:
@@ -154,13 +153,13 @@ def route_commands(ifname, current_routes, new, only=None):
     table = route_table(new)
     if table is None:
         return []
-    only = None if only is None else {str(_net(p)) for p in only}
+    only = None if only is None else {wg_values.prefix(p) for p in only}
     routes = [dict(r, net=_net(r["dst"])) for r in current_routes if r["table"] == table]
     wanted = []
     for peer in new.peers:
         for prefix in peer.get("AllowedIPs", []):
-            if not _is_default(prefix) and str(_net(prefix)) not in wanted:
-                wanted.append(str(_net(prefix)))
+            if not _is_default(prefix) and wg_values.prefix(prefix) not in wanted:
+                wanted.append(wg_values.prefix(prefix))
     connected = [r["net"] for r in routes if r["kernel"]]
     table_args = [] if table == "main" else ["table", table]
     commands = []
@@ -194,7 +193,7 @@ def parse_routes(entries):
         if e.get("type") or e.get("dst") in (None, "default"):
             continue
         dst = e["dst"]
-        out.append({"dst": str(_net(dst)), "table": str(e.get("table", "main")), "kernel": e.get("protocol") == "kernel"})
+        out.append({"dst": wg_values.prefix(dst), "table": str(e.get("table", "main")), "kernel": e.get("protocol") == "kernel"})
     return out
 
 

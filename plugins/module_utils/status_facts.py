@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_dump
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, reconcile, wg_config, wg_dump, wg_values
 
 
 def parse_link(entries):
@@ -90,14 +90,17 @@ def config_summary(text):
 
 
 def _keepalive(value):
-    return int(value) if value and str(value).isdigit() and int(value) > 0 else None
+    try:
+        return wg_values.keepalive(value) or None
+    except ValueError:
+        return None  # wg-quick refuses such a file: the unit's state tells it
 
 
 def _prefixes(values):
     out = set()
     for value in values:
         try:
-            out.add(str(ipaddress.ip_network(value, strict=False)))
+            out.add(wg_values.prefix(value))
         except ValueError:
             out.add(value)
     return out

@@ -7,6 +7,7 @@ fingerprint that tells whether the live key is the one on disk.
 
 from __future__ import annotations
 
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_values
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.preshared_keys import fingerprint
 
 
@@ -42,6 +43,6 @@ def parse_dump(text):
             "latest_handshake": int(f[4]),
             "rx_bytes": int(f[5]),
             "tx_bytes": int(f[6]),
-            "persistent_keepalive": None if f[7] == "off" else int(f[7]),
+            "persistent_keepalive": wg_values.keepalive(f[7]) or None,
         }
     return state
