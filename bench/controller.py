@@ -34,7 +34,7 @@ RESULTS = os.path.join(HERE, "results")
 sys.path.insert(0, os.path.join(REPO, ".collections"))
 sys.path.insert(0, HERE)
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_config, plan, wg_keys  # noqa: E402
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_config, paths, plan, wg_keys  # noqa: E402
 from lib import machine  # noqa: E402
 
 TARGET_SECONDS = 10.0
@@ -102,7 +102,7 @@ def run_scenario(kind, size, traced):
         for ifname, desired in result[host].items():
             peers += len(desired["peers"])
             # the host renders its own file; keeping a million peers' text is not the point
-            rendered += len(interface_config.render(desired, "/etc/wireguard/%s.key" % ifname))
+            rendered += len(interface_config.render(desired, paths.private_key_path(ifname)))
     end = time.perf_counter()
     out = {"kind": kind, "size": size, "hosts": len(inventory), "peer_entries": peers, "rendered_bytes": rendered,
            "plan_s": planned - start, "render_s": end - planned, "total_s": end - start,

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".collections"))
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import (  # noqa: E402
-    device_config, interface_config, plan, wg_config)
+    device_config, interface_config, paths, plan, wg_config)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem  # noqa: E402
 
 GROUP = "wireguard"
@@ -64,7 +64,7 @@ def device_key_placeholder(ifname, host):
 def render_host(host, ifname, desired):
     if desired["unmanaged"]:
         return wg_config.render(device_config.build(desired, device_key_placeholder(ifname, host)))
-    return interface_config.render(desired, "/etc/wireguard/%s.key" % ifname)
+    return interface_config.render(desired, paths.private_key_path(ifname))
 
 
 def render_all(inventory_path):

@@ -89,7 +89,7 @@ def read_device_key(root, ifname, host):
 
 
 def _device_psk_dir(root, ifname, host):
-    return os.path.join(root, "private", ifname, host + ".psk.d")
+    return preshared_keys.directory(os.path.join(root, "private", ifname), host)
 
 
 def read_device_preshared_keys(root, ifname, host):

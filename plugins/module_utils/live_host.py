@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import reconcile
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import paths, reconcile
 
 
 class ApplyError(Exception):
@@ -25,7 +25,7 @@ class LiveHost:
     def __init__(self, run_command, ifname):
         self.run_command = run_command
         self.name = self.ifname = ifname
-        self.unit = "wg-quick@%s" % ifname
+        self.unit = paths.unit(ifname)
 
     def run(self, argv, check=True):
         rc, out, err = self.run_command(argv)

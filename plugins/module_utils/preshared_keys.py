@@ -25,8 +25,13 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils import files
 KEEP = "keep"
 
 
+DIRECTORY_SUFFIX = ".psk.d"
+
+
 def directory(config_dir, ifname):
-    return os.path.join(config_dir, "%s.psk.d" % ifname)
+    """Where an interface's preshared keys are kept, one file per peer, beside
+    its wg-quick file (or, for a device, beside its key in the key store)."""
+    return os.path.join(config_dir, ifname + DIRECTORY_SUFFIX)
 
 
 def file_name(public_key):
@@ -84,7 +89,7 @@ def loader_hook(config_dir, ifname):
 
 
 def is_loader_hook(line):
-    return line.startswith("for p in $(wg show %i peers); do f=") and ".psk.d/" in line
+    return line.startswith("for p in $(wg show %i peers); do f=") and DIRECTORY_SUFFIX + "/" in line
 
 
 def assign(pairs, fingerprints, in_play, rotate=()):

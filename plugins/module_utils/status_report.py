@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint as endpoint_parser
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint as endpoint_parser, paths
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_facts import handshake_age, short_key
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict import (
     FAULTS, IDLE, MISSING, NEVER, NO_DATA, NO_INTERFACE, NO_PEER, OK, ONE_WAY, STALE, UNMANAGED,
@@ -163,7 +163,7 @@ def _host_checks(fleet, host, ifname, out):
     desired = fleet.desired(host, ifname)
     info = fleet.infos[host]
     iface = _iface(info, ifname) or {"exists": False, "up": False}
-    unit = "wg-quick@%s" % ifname
+    unit = paths.unit(ifname)
     service = iface.get("service") or {}
     port = _port_of(iface, desired)
     holders = iface.get("port_holders") or []

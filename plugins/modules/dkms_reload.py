@@ -60,7 +60,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import dkms, files
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import dkms, files, paths
 
 
 def main():
@@ -69,7 +69,7 @@ def main():
     rc, out, dummy = module.run_command(["modinfo", "-F", "version", "wireguard"])
     installed = out.strip() if rc == 0 and out.strip() else None
     pkgs = files.read_text(dkms.REBOOT_FILES[1])
-    dummy, units, dummy = module.run_command(["systemctl", "list-units", "wg-quick@*", "--state=active", "--plain", "--no-legend"])
+    dummy, units, dummy = module.run_command(["systemctl", "list-units", paths.UNIT_PATTERN, "--state=active", "--plain", "--no-legend"])
     active = [line.split()[0] for line in units.splitlines() if line.strip()]
     decision = dkms.plan(loaded, installed, None if pkgs is None else pkgs.splitlines(), active)
     changed = decision["action"] != "none" or decision["clear_reboot_flag"]

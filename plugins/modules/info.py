@@ -125,7 +125,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, status_facts
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, status_facts
 
 
 class Host:
@@ -155,7 +155,7 @@ def discover(host, config_dir, wanted):
     names = list(wanted)
     names += (host.run(["wg", "show", "interfaces"]) or "").split()
     try:
-        names += [f[:-5] for f in os.listdir(config_dir) if f.endswith(".conf")]
+        names += [n for n in map(paths.interface_of, os.listdir(config_dir)) if n]
     except OSError:
         pass
     return sorted(set(names))
@@ -164,7 +164,7 @@ def discover(host, config_dir, wanted):
 def service(host, ifname):
     if not host.module.get_bin_path("systemctl"):
         return None
-    unit = "wg-quick@%s" % ifname
+    unit = paths.unit(ifname)
     states = {}
     for verb, key in (("is-enabled", "enabled"), ("is-active", "active")):
         rc, out, dummy = host.module.run_command(["systemctl", verb, unit])
@@ -186,7 +186,7 @@ def interface(host, ifname, config_dir, sockets, now):
     if link:
         addresses = host.json(["ip", "-j", "address", "show", "dev", ifname], [])
         dump = host.run(["wg", "show", ifname, "dump"])
-    config = read_config(os.path.join(config_dir, ifname + ".conf"))
+    config = read_config(paths.config_path(ifname, config_dir))
     return status_facts.interface_facts(now, link, addresses, dump, config, service(host, ifname), sockets)
 
 
@@ -194,7 +194,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             interfaces=dict(type="list", elements="str", default=[]),
-            config_dir=dict(type="path", default="/etc/wireguard"),
+            config_dir=dict(type="path", default=paths.CONFIG_DIR),
         ),
         supports_check_mode=True,
     )

@@ -85,7 +85,7 @@ action:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import keyfile
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import keyfile, paths
 
 
 def main():
@@ -99,8 +99,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    path = p["path"] or "/etc/wireguard/%s.key" % p["interface"]
-    config_path = "/etc/wireguard/%s.conf" % p["interface"] if p["config_path"] is None else p["config_path"]
+    path = p["path"] or paths.private_key_path(p["interface"])
+    config_path = paths.config_path(p["interface"]) if p["config_path"] is None else p["config_path"]
     try:
         result = keyfile.apply(path, p["regenerate"], config_path, module.check_mode)
     except (keyfile.KeyFileError, OSError) as exc:

@@ -124,7 +124,7 @@ peer:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, files, interface_config, peer_edit, reconcile, wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, files, interface_config, paths, peer_edit, reconcile, wg_config
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
 
 
@@ -188,7 +188,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    path = p["config_path"] or "/etc/wireguard/%s.conf" % p["interface"]
+    path = p["config_path"] or paths.config_path(p["interface"])
     host = LiveHost(module.run_command, p["interface"])
     try:
         req = peer_edit.request(p["public_key"], p["allowed_ips"], p["endpoint"], p["persistent_keepalive"], p["name"])

@@ -101,7 +101,7 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, preshared_keys, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, paths, preshared_keys, ufw
 
 
 def container_kind(module):
@@ -121,7 +121,7 @@ def preshared_key_fingerprints(interfaces):
     hold the same preshared key, told without the key leaving the host."""
     out = {}
     for ifname in interfaces:
-        stored = preshared_keys.read_dir(preshared_keys.directory("/etc/wireguard", ifname))
+        stored = preshared_keys.read_dir(preshared_keys.directory(paths.CONFIG_DIR, ifname))
         if stored:
             out[ifname] = {peer: preshared_keys.fingerprint(key) for peer, key in stored.items()}
     return out
@@ -161,8 +161,8 @@ def main():
     ufw_bin = module.get_bin_path("ufw")
     ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
     routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
-    managed = sorted(name[:-5] for name in files.list_dir("/etc/wireguard") if name.endswith(".conf")
-                     and interface_config.HEADER in (files.read_text(os.path.join("/etc/wireguard", name)) or "").split("\n", 1)[0])
+    managed = sorted(ifname for ifname in map(paths.interface_of, files.list_dir(paths.CONFIG_DIR)) if ifname
+                     and interface_config.HEADER in (files.read_text(paths.config_path(ifname)) or "").split("\n", 1)[0])
     decision = install_plan.decide(facts)
     # with backports not enabled yet, apt cannot know; the install task will tell
     decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(module, p)]
