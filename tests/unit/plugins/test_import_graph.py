@@ -31,6 +31,7 @@ CONTROLLER_ONLY = frozenset((
     "device_config",
     "inventory",
     "key_store",
+    "key_store_guard",
     "plan",
     "problems",
     "removals",
