@@ -12,18 +12,22 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_report import ERROR, WARNING
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict import (
+    IDLE, MISSING, NEVER, ONE_WAY, STALE, UNKNOWN, UP, VERDICTS,
+)
+
 COLORS = {
-    "up": "#2e7d32",
-    "idle": "#78909c",
-    "stale": "#ef6c00",
-    "never": "#c62828",
-    "one-way": "#8e24aa",
-    "missing": "#c62828",
-    "unknown": "#bdbdbd",
+    UP: "#2e7d32",
+    IDLE: "#78909c",
+    STALE: "#ef6c00",
+    NEVER: "#c62828",
+    ONE_WAY: "#8e24aa",
+    MISSING: "#c62828",
+    UNKNOWN: "#bdbdbd",
 }
-VERDICT_ORDER = ("up", "idle", "stale", "never", "one-way", "missing", "unknown")
-DASHES = {"never": "8 5", "missing": "2 6", "unknown": "4 4"}
-HOST_FILL = {"error": "#ffcdd2", "warning": "#ffe0b2", None: "#e8f5e9"}
+DASHES = {NEVER: "8 5", MISSING: "2 6", UNKNOWN: "4 4"}
+HOST_FILL = {ERROR: "#ffcdd2", WARNING: "#ffe0b2", None: "#e8f5e9"}
 BACKBONE_RADIUS = 160
 SPOKE_DISTANCE = 170
 NODE_RADIUS = 22
@@ -77,7 +81,7 @@ def _labels_above(host, hosts, pos):
 
 def _worst(diagnoses, host):
     levels = {d["severity"] for d in diagnoses if d["host"] == host}
-    return "error" if "error" in levels else ("warning" if "warning" in levels else None)
+    return ERROR if ERROR in levels else (WARNING if WARNING in levels else None)
 
 
 def _text(x, y, content, size=12, weight="normal", anchor="middle", color="#212121"):
@@ -116,7 +120,7 @@ def _link(link, pos):
 def _node(host, view, xy, above, diagnoses):
     x, y = xy
     worst = _worst(diagnoses, host)
-    stroke = {"error": "#c62828", "warning": "#ef6c00"}.get(worst, "#37474f")
+    stroke = {ERROR: "#c62828", WARNING: "#ef6c00"}.get(worst, "#37474f")
     dash = ' stroke-dasharray="4 3"' if view.get("unmanaged") else ""
     tip = [host] + ["%s: %s" % (d["kind"], d["message"]) for d in diagnoses if d["host"] == host]
     details = view.get("role", "")
@@ -145,7 +149,7 @@ def render(ifname, network, diagnoses, generated_at=None):
     pos = layout(hosts)
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
-    legend = [(v, 44 + 7 * len(v)) for v in VERDICT_ORDER]
+    legend = [(v, 44 + 7 * len(v)) for v in VERDICTS]
     width = max(max(xs) - min(xs) + 2 * MARGIN, sum(item[1] for item in legend) + 24)
     left, top = (min(xs) + max(xs)) / 2 - width / 2, min(ys) - MARGIN - 30
     legend_y = max(ys) + MARGIN
