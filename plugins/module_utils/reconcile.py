@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, preshared_keys, wg_config, wg_dump, wg_values
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, preshared_keys, runner, wg_config, wg_dump, wg_values
 
 RESTART_KEYS = ("Table", "DNS", "FwMark", "PreUp", "PostUp", "PreDown", "PostDown", "SaveConfig")
 
@@ -199,13 +199,9 @@ def parse_routes(entries):
 
 def live_reads(ifname):
     """The read-only commands whose outputs parse_live takes, by name."""
-    return {
-        "dump": ["wg", "show", ifname, "dump"],
-        "addresses": ["ip", "-j", "address", "show", "dev", ifname],
-        "routes4": ["ip", "-4", "-j", "route", "show", "table", "all", "dev", ifname],
-        "routes6": ["ip", "-6", "-j", "route", "show", "table", "all", "dev", ifname],
-        "link": ["ip", "-j", "link", "show", "dev", ifname],
-    }
+    return {name: runner.argv(command, ifname=ifname)
+            for name, command in (("dump", "wg_dump"), ("addresses", "addresses"), ("routes4", "routes4"),
+                                  ("routes6", "routes6"), ("link", "link"))}
 
 
 def parse_live(outputs):

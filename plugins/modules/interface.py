@@ -20,7 +20,10 @@ description:
     C(PostUp), so the config file never holds it. So are preshared keys, each a C(0600) file in
     C(<config dir>/<name>.psk.d/), loaded by a second C(PostUp) and set live with C(wg set).
   - If applying fails (a hook fails, the interface does not come up, a command is refused), the previous
-    file is put back and the previous interface restored, and the task fails with the reason.
+    file is put back and the previous interface restored, and the task fails with the reason. The rollback
+    deletes a link only if this run created it.
+  - A name that belongs to an existing link that is not WireGuard (such as V(eth0)) is refused before anything
+    changes, in check mode too; with O(state=absent) such a link is left alone with a warning.
 author:
   - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
@@ -188,185 +191,10 @@ public_key:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
-    files, interface_config, preshared_keys, reconcile, wg_config, wg_keys,
-)
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
-
-
-def read_public_key(path):
-    text = files.read_text(path)
-    if text is None or not wg_keys.is_valid_key(text.strip()):
-        return None
-    return wg_keys.public_key(text.strip())
-
-
-def wanted_preshared_keys(p, directory, peer_keys):
-    """-> ({peer public key: key} wanted on disk, {...} on disk now). Messages
-    name peers, never keys."""
-    stored = preshared_keys.read_dir(directory)
-    wanted = {}
-    for key in p["keep_preshared_keys"]:
-        if key not in stored:
-            raise ValueError("keep_preshared_keys: no preshared key is stored for peer %s; give one in preshared_keys" % key)
-        wanted[key] = stored[key]
-    for key, value in p["preshared_keys"].items():
-        if not wg_keys.is_valid_key(str(value).strip()):
-            raise ValueError("preshared_keys: the key given for peer %s is not a base64 32-byte key (wg genpsk makes one)" % key)
-        wanted[key] = str(value).strip()
-    strangers = sorted(set(wanted) - set(peer_keys))
-    if strangers:
-        raise ValueError("preshared keys are given for %s, which are not peers of %s" % (", ".join(strangers), p["name"]))
-    return wanted, stored
-
-
-def decide(host, old_text, new_cfg, public_key, private_key_path, preshared=None):
-    """-> (mode, reason, commands); mode is start, restart, live or none."""
-    if not host.link_exists():
-        return "start", None, []
-    if host.unit_state("is-active") != "active":
-        return "restart", "the interface is up but not through %s" % host.unit, []
-    try:
-        old_cfg = wg_config.parse(old_text) if old_text is not None else None
-    except wg_config.ConfigError:
-        return "restart", "the old config does not parse", []
-    reason = reconcile.restart_reason(old_cfg, new_cfg)
-    if reason:
-        return "restart", reason, []
-    state, addresses, routes, mtu = host.live()
-    if state is None:
-        return "restart", "the interface has no WireGuard state", []
-    commands = reconcile.plan(host.name, state, new_cfg, public_key, private_key_path, addresses, routes, mtu, resolve, preshared)
-    return ("live" if commands else "none"), None, commands
-
-
-def take_down(host):
-    """Stop with the config still on disk, so its own PreDown/PostDown hooks
-    (such as firewall rules it added) run, not the new file's."""
-    if host.unit_state("is-active") == "active":
-        host.run(["systemctl", "stop", host.unit])
-    elif host.link_exists():
-        host.run(["wg-quick", "down", host.name])
-
-
-def bring_up(host):
-    host.run(["systemctl", "start", host.unit])
-    if not host.link_exists():
-        raise ApplyError("%s did not bring %s up" % (host.unit, host.name))
-
-
-def restore(host, config_path, old_text, was_up):
-    """Put the previous file back and the interface as it was: whatever the
-    failed attempt left up is cleared first."""
-    host.run(["systemctl", "stop", host.unit], check=False)
-    if host.link_exists():
-        host.run(["ip", "link", "del", "dev", host.name], check=False)
-    if old_text is None:
-        if os.path.exists(config_path):
-            os.unlink(config_path)
-        return
-    files.write_atomic(config_path, old_text, 0o600)
-    if was_up:
-        host.run(["systemctl", "start", host.unit], check=False)
-
-
-def present(module, host, p):
-    key_path = p["private_key_path"] or "/etc/wireguard/%s.key" % p["name"]
-    config_path = p["config_path"] or "/etc/wireguard/%s.conf" % p["name"]
-    public_key = read_public_key(key_path)
-    if public_key is None and not module.check_mode:
-        module.fail_json(msg="%s holds no private key: run fleetnet.wireguard.keypair for %s first" % (key_path, p["name"]))
-    psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
-    wanted_psk, stored_psk = wanted_preshared_keys(p, psk_dir, [peer["public_key"] for peer in p["peers"]])
-    psk_changed = wanted_psk != stored_psk
-    hook = preshared_keys.loader_hook(os.path.dirname(config_path), p["name"]) if wanted_psk else None
-    new_cfg = interface_config.build(p, key_path, hook)
-    new_text = wg_config.render(new_cfg, header=interface_config.HEADER)
-    old_text = files.read_text(config_path)
-    config_changed = old_text != new_text or files.mode_of(config_path) != 0o600
-    preshared = {key: (preshared_keys.fingerprint(value), os.path.join(psk_dir, preshared_keys.file_name(key)))
-                 for key, value in wanted_psk.items()}
-    mode, reason, commands = decide(host, old_text, new_cfg, public_key, key_path, preshared)
-    enable = p["enabled"] and host.unit_state("is-enabled") != "enabled"
-    actions = ["store the preshared key of peer %s" % k for k in sorted(wanted_psk) if stored_psk.get(k) != wanted_psk[k]]
-    actions += ["remove the preshared key of peer %s" % k for k in sorted(set(stored_psk) - set(wanted_psk))]
-    actions += [command[1] for command in commands]
-    if mode == "start":
-        actions.append("start %s" % host.unit)
-    elif mode == "restart":
-        actions.append("restart %s: %s" % (host.unit, reason))
-    if enable:
-        actions.append("enable %s at boot" % host.unit)
-    result = dict(
-        changed=config_changed or psk_changed or mode in ("start", "restart", "live") or enable,
-        config_changed=config_changed, preshared_keys_changed=psk_changed, restarted=mode == "restart", started=mode == "start",
-        actions=actions, public_key=public_key or "",
-    )
-    if reason:
-        result["restart_reason"] = reason
-    if module._diff:
-        result["diff"] = dict(before_header=config_path, after_header=config_path,
-                              before=wg_config.redact_text(old_text or ""), after=wg_config.redact_text(new_text))
-    if module.check_mode:
-        return result
-    was_up = host.link_exists()
-    files.ensure_dir(os.path.dirname(config_path), 0o700)
-    try:
-        if mode == "restart":
-            take_down(host)
-        if config_changed:
-            files.write_atomic(config_path, new_text, 0o600)
-        if psk_changed:
-            preshared_keys.write_dir(psk_dir, wanted_psk, stored_psk)
-        for argv, dummy in commands:
-            host.run(argv)
-        if mode in ("start", "restart"):
-            bring_up(host)
-    except ApplyError as exc:
-        journal = host.journal()
-        preshared_keys.write_dir(psk_dir, stored_psk, preshared_keys.read_dir(psk_dir))
-        restore(host, config_path, old_text, was_up)
-        module.fail_json(msg="applying %s failed, the previous config was restored: %s" % (p["name"], exc),
-                         journal=journal.splitlines(), **{k: v for k, v in result.items() if k != "diff"})
-    if enable:
-        host.run(["systemctl", "enable", host.unit])
-    return result
-
-
-def absent(module, host, p):
-    key_path = p["private_key_path"] or "/etc/wireguard/%s.key" % p["name"]
-    config_path = p["config_path"] or "/etc/wireguard/%s.conf" % p["name"]
-    actions = []
-    if host.unit_state("is-enabled") == "enabled":
-        actions.append(["systemctl", "disable", host.unit])
-    if host.unit_state("is-active") == "active":
-        actions.append(["systemctl", "stop", host.unit])
-    elif host.link_exists():
-        actions.append(["ip", "link", "del", "dev", host.name])
-    psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
-    # preshared keys belong to the interface's pairs: they go with it
-    paths = [config_path] + [os.path.join(psk_dir, n) for n in files.list_dir(psk_dir)] + ([key_path] if p["remove_key"] else [])
-    removals = [path for path in paths if os.path.exists(path)]
-    old_text = files.read_text(config_path)
-    result = dict(changed=bool(actions or removals), config_changed=config_path in removals, restarted=False, started=False,
-                  actions=[" ".join(a) for a in actions] + ["remove %s" % r for r in removals])
-    if module._diff and old_text is not None:
-        result["diff"] = dict(before_header=config_path, after_header=config_path, before=wg_config.redact_text(old_text), after="")
-    if not module.check_mode:
-        try:
-            for argv in actions:
-                host.run(argv)
-        except ApplyError as exc:
-            module.fail_json(msg=str(exc), **result)
-        for path in removals:
-            os.unlink(path)
-        if os.path.isdir(psk_dir) and not files.list_dir(psk_dir):
-            os.rmdir(psk_dir)
-    return result
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_apply
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
@@ -401,16 +229,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    for peer in p["peers"]:
-        if not wg_keys.is_valid_key(peer["public_key"]):
-            module.fail_json(msg="peer %s: public_key is not a WireGuard key" % (peer.get("name") or peer["public_key"]))
-    host = LiveHost(module.run_command, p["name"])
-    try:
-        result = present(module, host, p) if p["state"] == "present" else absent(module, host, p)
-    except (ApplyError, OSError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    execute(module, interface_apply.operation)
 
 
 if __name__ == "__main__":

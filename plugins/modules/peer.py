@@ -124,53 +124,8 @@ peer:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, files, interface_config, paths, peer_edit, reconcile, wg_config
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import ApplyError, LiveHost, resolve
-
-
-def live_peer_state(host):
-    """-> (wg state, routes) of the running interface."""
-    state, dummy, routes, dummy = host.live()
-    if state is None:
-        raise ApplyError("%s is up but has no WireGuard state" % host.ifname)
-    return state, routes
-
-
-def plan_live(host, old_cfg, new_cfg, key):
-    """-> (commands, restart reason or None, whether the interface is up)"""
-    state, routes = live_peer_state(host) if host.link_exists() else (None, [])
-    clashes = peer_edit.conflicts(new_cfg, key, state)
-    if clashes:
-        raise peer_edit.PeerError("; ".join("%s is already routed to peer %s" % c for c in clashes))
-    if state is None:
-        return [], None, False
-    reason = reconcile.restart_reason(old_cfg, new_cfg)
-    if reason:
-        return [], reason, True
-    return peer_edit.live_commands(host.ifname, state, routes, old_cfg, new_cfg, key, resolve), None, True
-
-
-def apply(module, host, path, old_text, new_text, old_cfg, new_cfg, key, commands, reason, config_changed):
-    try:
-        if config_changed:
-            files.write_atomic(path, new_text, 0o600)
-        for argv, dummy in commands:
-            host.run(argv)
-        if reason:
-            host.run(["systemctl", "restart", host.unit])
-    except ApplyError as exc:
-        files.write_atomic(path, old_text, 0o600)
-        if reason:
-            host.run(["systemctl", "restart", host.unit], check=False)
-        elif host.link_exists():
-            try:
-                state, routes = live_peer_state(host)
-                undo = peer_edit.live_commands(host.ifname, state, routes, new_cfg, old_cfg, key, resolve)
-            except ApplyError:
-                undo = []  # the file is back; a run with the interface readable repairs the rest
-            for argv, dummy in undo:
-                host.run(argv, check=False)
-        module.fail_json(msg="changing peer %s on %s failed, the previous state was restored: %s" % (key, host.ifname, exc))
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.peer_apply import Peer
 
 
 def main():
@@ -187,44 +142,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    path = p["config_path"] or paths.config_path(p["interface"])
-    host = LiveHost(module.run_command, p["interface"])
-    try:
-        req = peer_edit.request(p["public_key"], p["allowed_ips"], p["endpoint"], p["persistent_keepalive"], p["name"])
-        old_text = files.read_text(path)
-        if old_text is None:
-            raise peer_edit.PeerError("%s does not exist: set up %s first (fleetnet.wireguard.interface)" % (path, p["interface"]))
-        new_text, what = peer_edit.edit(old_text, req, p["state"])
-        old_cfg, new_cfg = wg_config.parse(old_text), wg_config.parse(new_text)
-        config_changed = new_text != old_text or files.mode_of(path) != 0o600
-        commands, reason, up = plan_live(host, old_cfg, new_cfg, req["public_key"])
-    except (peer_edit.PeerError, ApplyError) as exc:
-        module.fail_json(msg=str(exc))
-    if reason and host.unit_state("is-active") != "active":
-        module.fail_json(msg="%s needs a restart of %s (%s), which is not running" % (p["interface"], host.unit, reason))
-    actions = ["%s peer %s in %s" % (what, req["public_key"], path)] if what else []
-    actions += [summary for dummy, summary in commands]
-    if reason:
-        actions.append("restart %s: %s" % (host.unit, reason))
-    if config_changed and not up:
-        actions.append("%s is down: only its file changes" % p["interface"])
-    result = dict(changed=config_changed or bool(commands) or bool(reason), config_changed=config_changed,
-                  restarted=bool(reason), actions=actions, peer=peer_edit.describe(new_text, req["public_key"]))
-    if reason:
-        result["restart_reason"] = reason
-    if module._diff:
-        result["diff"] = dict(before_header=path, after_header=path,
-                              before=wg_config.redact_text(old_text), after=wg_config.redact_text(new_text))
-    endpoint_host = endpoint.split_live(req["endpoint"] or "")[0]
-    if endpoint_host and not resolve(endpoint_host):
-        module.warn("endpoint %s does not resolve here: wg-quick cannot bring %s up while it does not"
-                    % (req["endpoint"], p["interface"]))
-    if result["changed"] and interface_config.HEADER in old_text:
-        module.warn("%s is written by the fleetnet.wireguard role: its next run puts the inventory's peers back" % path)
-    if not module.check_mode and result["changed"]:
-        apply(module, host, path, old_text, new_text, old_cfg, new_cfg, req["public_key"], commands, reason, config_changed)
-    module.exit_json(**result)
+    execute(module, Peer)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""The one way host-side modules run wg, ip, systemctl, ufw, sysctl and the
+other tools: each command line is declared once in COMMANDS, by name, and
+run through the module's run_command, so every module reads the host the
+same way and fails with the same words. Imports no Ansible: the module
+object comes in as two callables, which is also the edge tests mock.
+"""
+
+from __future__ import annotations
+
+# name -> argv template. A word "{field}" takes one value, "{*field}" a list of
+# words, so a value is never split again; the first word is the tool.
+COMMANDS = {
+    "link": "ip -d -j link show dev {ifname}",
+    "link_delete": "ip link del dev {ifname}",
+    "wg_show": "wg show {ifname}",
+    "wg_dump": "wg show {ifname} dump",
+    "addresses": "ip -j address show dev {ifname}",
+    "routes4": "ip -4 -j route show table all dev {ifname}",
+    "routes6": "ip -6 -j route show table all dev {ifname}",
+    "default_route": "ip {family} -j route show default",
+    "wg_quick_down": "wg-quick down {ifname}",
+    "unit": "systemctl {verb} {unit}",
+    "unit_now": "systemctl {verb} --now {unit}",
+    "daemon_reload": "systemctl daemon-reload",
+    "active_units": "systemctl list-units {pattern} --state=active --plain --no-legend",
+    "journal": "journalctl -u {unit} -n {lines} --no-pager -o cat",
+    "ufw_status": "ufw status",
+    "ufw_added": "ufw show added",
+    "ufw": "ufw {*args}",
+    "modinfo_version": "modinfo -F version {module}",
+    "rmmod": "rmmod {module}",
+    "modprobe": "modprobe {module}",
+    "detect_container": "systemd-detect-virt --container",
+    "dpkg_status": "dpkg-query -W -f {format} {*packages}",
+    "apt_policy": "apt-cache policy {package}",
+}
+
+# tools found through the module's get_bin_path (sbin included), not $PATH
+LOOKED_UP = ("ufw", "modinfo", "systemd-detect-virt")
+
+
+class CommandError(Exception):
+    """A command on the host failed (or a host step the module runs)."""
+
+
+def argv(name, **fields):
+    """The argv of a declared command line."""
+    out = []
+    for word in COMMANDS[name].split():
+        if word.startswith("{*"):
+            out.extend(str(v) for v in fields[word[2:-1]])
+        elif word.startswith("{"):
+            out.append(str(fields[word[1:-1]]))
+        else:
+            out.append(word)
+    return out
+
+
+def describe(words):
+    """A failed command, shortened: what comes after the eighth word is more
+    of a long list (peers' allowed IPs, say)."""
+    return " ".join(words[:8])
+
+
+class Runner:
+    def __init__(self, run_command, get_bin_path=None):
+        self.run_command = run_command
+        self.get_bin_path = get_bin_path
+        self._found = {}
+
+    def which(self, tool):
+        """The path of a looked-up tool, or None when it is not installed."""
+        if tool not in self._found:
+            self._found[tool] = self.get_bin_path(tool) if self.get_bin_path else tool
+        return self._found[tool]
+
+    def has(self, tool):
+        return bool(self.which(tool))
+
+    def run(self, words, check=True):
+        """Run an argv (planned by a pure core, or made by argv()) -> (rc, stdout)."""
+        rc, out, err = self.run_command(words)
+        if check and rc != 0:
+            raise CommandError("%s failed (rc=%d): %s" % (describe(words), rc, (err or out).strip()))
+        return rc, out
+
+    def __call__(self, name, check=True, **fields):
+        """Run the declared command ``name`` -> (rc, stdout)."""
+        words = argv(name, **fields)
+        if words[0] in LOOKED_UP:
+            path = self.which(words[0])
+            if not path:
+                if not check:
+                    return 127, ""  # as a shell says it: a read of a tool that is not there finds nothing
+                raise CommandError("%s is not installed" % words[0])
+            words[0] = path
+        return self.run(words, check)
+
+    def output(self, name, **fields):
+        """Stripped stdout of a read that may fail (then '')."""
+        rc, out = self(name, check=False, **fields)
+        return out.strip() if rc == 0 else ""
