@@ -35,13 +35,15 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 stamp=.venv/.requirements.sha
-want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-test.txt requirements-dev.txt constraints/ci.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "python: installing requirements into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints/ci.txt
   echo "$want" >"$stamp"
 fi
+# the oldest and the newest ansible-core we claim, each in a venv of its own
+scripts/setup-cores.sh
 
 # Ansible finds the collection by its FQCN through this link (see ansible.cfg).
 mkdir -p .collections/ansible_collections/fleetnet

@@ -79,8 +79,8 @@ options:
     type: str
   preshared_keys:
     description:
-      - With O(stage=apply), this host's preshared keys by interface, as the fleet's
-        RV(fleetnet.wireguard.fleet#module:preshared_keys) holds them. Given to M(fleetnet.wireguard.interface), never shown.
+      - With O(stage=apply), this host's preshared keys by interface, as the
+        C(preshared_keys) result of M(fleetnet.wireguard.fleet) holds them. Given to M(fleetnet.wireguard.interface), never shown.
     type: raw
 """
 
