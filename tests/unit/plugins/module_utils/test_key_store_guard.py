@@ -20,8 +20,8 @@ def store(tmp_path):
     root = tmp_path / ".wireguard"
     key_store.write_public(str(root), "wg0", "vps1", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=")
     key_store.ensure_device_key(str(root), "wg0", "phone")
-    key_store.write_device_preshared_keys(str(root), "wg0", "phone", {"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=":
-                                                                     "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="})
+    key_store.write_device_preshared_keys(str(root), "wg0", "phone", {
+        "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=": "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="})
     export = root / "export" / "wg0"
     export.mkdir(parents=True, mode=0o700)
     (root / "export").chmod(0o700)
