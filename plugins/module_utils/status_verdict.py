@@ -85,11 +85,13 @@ def link_verdict(a, b):
         return (NEVER if age is None else STALE), lost
     if len(lost) == 1 and len(live) == 2:
         return ONE_WAY, lost
+    if lost:
+        # a probe that got nothing back outranks any handshake: a peer that
+        # stopped a minute ago still shows one younger than the limit
+        return (NEVER if age is None else (STALE if keepalive else IDLE)), lost
     limit = keepalive_limit(keepalive) if keepalive else REJECT_AFTER_TIME
     if age is not None and age < limit:
         return UP, []
-    if lost:
-        return (NEVER if age is None else (STALE if keepalive else IDLE)), lost
     if age is None:
         return (NEVER if keepalive else IDLE), []
     return (STALE if keepalive else IDLE), []
