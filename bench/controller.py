@@ -34,7 +34,7 @@ RESULTS = os.path.join(HERE, "results")
 sys.path.insert(0, os.path.join(REPO, ".collections"))
 sys.path.insert(0, HERE)
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_config, paths, plan, wg_keys  # noqa: E402
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_config, key_store, paths, pipeline, wg_keys  # noqa: E402
 from lib import machine  # noqa: E402
 
 TARGET_SECONDS = 10.0
@@ -89,14 +89,17 @@ def run_scenario(kind, size, traced):
     """One measurement in this process: -> dict."""
     inventory = SCENARIOS[kind](size)
     keys = public_keys(len(inventory))
-    store = {("wg0", host): keys[i] for i, host in enumerate(sorted(inventory))}
+    store = key_store.Snapshot.of({("wg0", host): keys[i] for i, host in enumerate(sorted(inventory))})
     if traced:
         tracemalloc.start()
     start = time.perf_counter()
-    result, problems = plan.plan_fleet(inventory, store)
+    # the fleet action's own pipeline, plan stage, on a key store read into memory
+    out = pipeline.run(inventory, store)
     planned = time.perf_counter()
-    if result is None:
+    problems = out["problems"]
+    if problems.errors:
         raise SystemExit("the synthetic inventory has problems: %r" % (problems.errors[:3],))
+    result = out["plan"]
     peers = rendered = 0
     for host in result:
         for ifname, desired in result[host].items():

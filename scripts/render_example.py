@@ -6,14 +6,15 @@
 INVENTORY.yml is an Ansible YAML inventory with one group ``wireguard``
 (``vars`` and ``hosts``). Public keys come from each host's
 ``wireguard_public_key`` (and ``public_key`` of its ``wireguard_interfaces``
-entries), since no host is asked for its key.
+entries), since no host is asked for its key and there is no key store.
 
 The files are what the role would write, from the same code: the plan of
-plan.plan_fleet(), rendered by interface_config.render() for managed hosts
-(the file of /etc/wireguard/<if>.conf) and by device_config.build() for
-unmanaged devices (the exported config), whose private key is shown as a
-placeholder: no private key is ever printed. One file per host and
-interface: OUTDIR/<host>-<interface>.conf.
+pipeline.run() (what the fleet action calls), rendered by
+interface_config.render() for managed hosts (the file of
+/etc/wireguard/<if>.conf) and by device_config.build() for unmanaged devices
+(the exported config), whose private key is shown as a placeholder: no
+private key is ever printed. One file per host and interface:
+OUTDIR/<host>-<interface>.conf.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".collections"))
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import (  # noqa: E402
-    device_config, interface_config, paths, plan, wg_config)
+    device_config, interface_config, paths, pipeline, wg_config)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem  # noqa: E402
 
 GROUP = "wireguard"
@@ -45,38 +46,27 @@ def load_hostvars(path):
     return {host: dict(group_vars, **(own or {})) for host, own in group["hosts"].items()}
 
 
-def public_keys(hostvars):
-    """{(interface, host): key} from the inventory's own keys."""
-    keys = {}
-    for host, hv in hostvars.items():
-        if hv.get("wireguard_address") and hv.get("wireguard_public_key"):
-            keys[(hv.get("wireguard_interface") or "wg0", host)] = hv["wireguard_public_key"]
-        for extra in hv.get("wireguard_interfaces") or []:
-            if isinstance(extra, dict) and extra.get("name") and extra.get("public_key"):
-                keys[(extra["name"], host)] = extra["public_key"]
-    return keys
-
-
 def device_key_placeholder(ifname, host):
     return "(kept in %s/private/%s/%s.key)" % (KEY_STORE, ifname, host)
 
 
-def render_host(host, ifname, desired):
-    if desired["unmanaged"]:
-        return wg_config.render(device_config.build(desired, device_key_placeholder(ifname, host)))
-    return interface_config.render(desired, paths.private_key_path(ifname))
+def render_host(host, ifname, args, unmanaged):
+    if unmanaged:
+        return wg_config.render(device_config.build(args, device_key_placeholder(ifname, host)))
+    return interface_config.render(args, paths.private_key_path(ifname))
 
 
 def render_all(inventory_path):
     """-> ({file name: text}, warnings); exits with the problems on errors."""
     hostvars = load_hostvars(inventory_path)
-    result, problems = plan.plan_fleet(hostvars, public_keys(hostvars))
-    if result is None:
+    out = pipeline.run(hostvars, play_hosts=list(hostvars))  # as if every host were in the run: a missing key is an error
+    problems = out["problems"]
+    if problems.errors:
         raise SystemExit("the inventory has problems:\n" + "\n".join(format_problem(p) for p in problems.errors))
     files = {}
-    for host in sorted(result):
-        for ifname, desired in sorted(result[host].items()):
-            files["%s-%s.conf" % (host, ifname)] = render_host(host, ifname, desired)
+    for host in sorted(out["plan"]):
+        for ifname, args in sorted(out["plan"][host].items()):
+            files["%s-%s.conf" % (host, ifname)] = render_host(host, ifname, args, host in out["unmanaged"][ifname])
     return files, [format_problem(p) for p in problems.warnings]
 
 

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import json
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.preshared_keys import KEEP
-
 BACKPORTS_REPO = "deb http://archive.debian.org/debian buster-backports main"
-# What the plan holds for a host's interface besides the interface module's arguments.
-PLAN_ONLY_KEYS = ("forwarding", "gateway", "unmanaged", "network")
+
+ARGUMENT_SPEC = dict(
+    stage=dict(type="str", required=True, choices=["prepare", "apply"]),
+    interfaces=dict(type="list", elements="str", default=[]),
+    regenerate=dict(type="str", default="never"),
+    install=dict(type="bool", default=True),
+    firewall_tool=dict(type="bool", default=False),
+    dns=dict(type="bool", default=False),
+    prepared=dict(type="dict", default={}),
+    # the fleet action's slices for this host, as data or as its JSON strings
+    plan=dict(type="raw"),
+    routing=dict(type="raw"),
+    preshared_keys=dict(type="raw", no_log=True),
+    uplink=dict(type="str"),
+    uplink6=dict(type="str"),
+)
 
 
 class StepFailed(Exception):
@@ -37,16 +48,11 @@ def _loads(value, default):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset((
-        "stage", "interfaces", "regenerate", "install", "firewall_tool", "dns",
-        "prepared", "plan", "routing", "uplink", "uplink6", "preshared_keys",
-    ))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        stage = self._task.args.get("stage")
-        if stage not in ("prepare", "apply"):
-            raise AnsibleActionFail("stage must be prepare or apply")
+        dummy, self._args = self.validate_argument_spec(ARGUMENT_SPEC)
+        stage = self._args["stage"]
         self._vars = task_vars
         self._summary = {"changed": False, "diff": [], "steps": []}
         try:
@@ -79,17 +85,17 @@ class ActionModule(ActionBase):
     # ------------------------------------------------------------- prepare
 
     def _prepare(self):
-        args = self._task.args
+        args = self._args
         platform = self._call("inspect the host", "fleetnet.wireguard.platform",
-                              {"firewall_tool": bool(args.get("firewall_tool")), "dns": bool(args.get("dns"))})
-        if args.get("install", True):
+                              {"firewall_tool": args["firewall_tool"], "dns": args["dns"]})
+        if args["install"]:
             self._install(platform)
         if platform["method"] == "dkms":
             self._call("load a rebuilt DKMS module", "fleetnet.wireguard.dkms_reload", {})
         public_keys, key_actions = {}, {}
-        for ifname in args.get("interfaces") or []:
+        for ifname in args["interfaces"]:
             res = self._call("private key of %s" % ifname, "fleetnet.wireguard.keypair",
-                             {"interface": ifname, "regenerate": args.get("regenerate", "never")})
+                             {"interface": ifname, "regenerate": args["regenerate"]})
             public_keys[ifname] = res.get("public_key", "")
             key_actions[ifname] = res.get("action", "keep")
         return {
@@ -120,27 +126,24 @@ class ActionModule(ActionBase):
     # --------------------------------------------------------------- apply
 
     def _apply(self):
-        args = self._task.args
-        prepared = args.get("prepared") or {}
-        platform = prepared.get("platform") or {}
-        plan = _loads(args.get("plan"), {})
-        routing = _loads(args.get("routing"), [])
-        preshared = _loads(args.get("preshared_keys"), {})
+        args = self._args
+        platform = args["prepared"].get("platform") or {}
+        plan = _loads(args["plan"], {})
+        routing = _loads(args["routing"], [])
+        preshared = _loads(args["preshared_keys"], {})
         routing_needed = (any(r.get("forwarding") or r.get("gateway") for r in routing)
                           or platform.get("ufw_active") or platform.get("routing_managed"))
         results = {}
         if routing_needed:
             routing_args = {"interfaces": routing}
             for key in ("uplink", "uplink6"):
-                if args.get(key):
+                if args[key]:
                     routing_args[key] = args[key]
             results["routing"] = self._call("forwarding, NAT and ufw", "fleetnet.wireguard.routing", routing_args)
         for ifname in sorted(plan):
-            desired = {k: v for k, v in plan[ifname].items() if k not in PLAN_ONLY_KEYS and v not in (None, "")}
-            given = preshared.get(ifname) or {}
-            desired["preshared_keys"] = {peer: key for peer, key in given.items() if key != KEEP}
-            desired["keep_preshared_keys"] = sorted(peer for peer, key in given.items() if key == KEEP)
-            results[ifname] = self._call("apply %s" % ifname, "fleetnet.wireguard.interface", desired)
+            # the plan holds the interface module's arguments, the preshared keys too: handed on as they are
+            results[ifname] = self._call("apply %s" % ifname, "fleetnet.wireguard.interface",
+                                         dict(plan[ifname], **(preshared.get(ifname) or {})))
         for ifname in sorted(set(platform.get("managed_interfaces") or []) - set(plan)):
             results[ifname] = self._call("remove %s" % ifname, "fleetnet.wireguard.interface", {"name": ifname, "state": "absent"})
         return {"results": results, "restarted": sorted(i for i, r in results.items() if r.get("restarted"))}

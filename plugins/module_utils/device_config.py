@@ -9,9 +9,8 @@ and the private key is written inline (the app has no key file to load).
 from __future__ import annotations
 
 import io
-import os
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import wg_config
 
 APP_INTERFACE_KEYS = ("PrivateKey", "Address", "DNS", "MTU", "ListenPort")
 APP_PEER_KEYS = ("PublicKey", "PresharedKey", "Endpoint", "AllowedIPs", "PersistentKeepalive")
@@ -44,31 +43,17 @@ def unsafe_keys(config):
     return bad
 
 
-def export_paths(root, ifname, host):
-    base = os.path.join(root, "export", ifname, host)
-    return {"conf": base + ".conf", "png": base + ".png", "txt": base + ".qr.txt"}
+def render(desired, private_key):
+    return wg_config.render(build(desired, private_key))
 
 
-def export(root, ifname, host, desired, private_key, check_mode=False):
-    """Write <root>/export/<if>/<host>.conf, .png and .qr.txt (0600 in 0700
-    directories) when the config changed. -> (paths, changed)"""
-    import segno  # controller-only dependency, for QR codes
+def qr_codes(text):
+    """The config as a QR code: {"png": image bytes, "txt": text for a terminal}."""
+    import segno  # controller-only dependency, imported only when a config changed
 
-    text = wg_config.render(build(desired, private_key))
-    paths = export_paths(root, ifname, host)
-    current = files.read_text(paths["conf"])
-    missing = any(not os.path.exists(p) for p in paths.values())
-    if current == text and not missing:
-        return paths, False
-    if check_mode:
-        return paths, True
-    files.ensure_dirs((os.path.join(root, "export"), os.path.dirname(paths["conf"])))
-    files.write_atomic(paths["conf"], text, 0o600)
     qr = segno.make(text, error="m")
     png = io.BytesIO()
     qr.save(png, kind="png", scale=5)
-    files.write_atomic_bytes(paths["png"], png.getvalue(), 0o600)
     terminal = io.StringIO()
     qr.terminal(out=terminal, compact=True)
-    files.write_atomic(paths["txt"], terminal.getvalue(), 0o600)
-    return paths, True
+    return {"png": png.getvalue(), "txt": terminal.getvalue()}

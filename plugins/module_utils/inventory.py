@@ -15,7 +15,7 @@ import ipaddress
 import re
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, wg_keys, wg_values
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, host_args, wg_keys, wg_values
 
 DEFAULT_INTERFACE = "wg0"
 DEFAULT_PORT = 51820
@@ -26,9 +26,8 @@ _IFNAME = re.compile(r"^[a-zA-Z0-9_=+.-]{1,15}$")
 MEMBER_KEYS = (
     "address", "port", "endpoint", "port_forwarded", "topology", "hub", "network", "unmanaged",
     "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
-    "mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down",
     "management_address", "keep_management_path", "preshared_keys",
-)
+) + tuple(host_args.OPTIONS)
 # keys that describe the network as a whole and may sit in group vars
 _HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path", "preshared_keys")
 # connections that do not go over the network: a tunnel cannot cut them off
@@ -185,12 +184,10 @@ def normalize_member(host, ifname, s, prefix, problems):
         problems.error(host, v("public_key"), "not a WireGuard public key (exactly 44 base64 characters of 32 bytes, "
                        "nothing around them)", "paste the 44-character base64 key from `wg pubkey`, without a newline")
         member["public_key"] = None
-    for key in ("mtu", "dns", "table", "fwmark"):
-        if s.get(key) not in (None, "", []):
-            member["options"][key] = s[key]
-    for key in ("pre_up", "post_up", "pre_down", "post_down"):
-        if _hooks(s.get(key)):
-            member["options"][key] = _hooks(s.get(key))
+    for key in host_args.OPTIONS:
+        value = _hooks(s.get(key)) if key in host_args.HOOKS else s.get(key)
+        if value not in (None, "", []):
+            member["options"][key] = value
     mtu = member["options"].get("mtu")
     if mtu is not None and not (str(mtu).isdigit() and 1280 <= int(mtu) <= 9000):
         problems.error(host, v("mtu"), "%r is not a usable MTU" % (mtu,), "use 1280-9000, or leave it unset for wg-quick to choose")

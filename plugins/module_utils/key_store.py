@@ -1,12 +1,19 @@
-"""The controller's store of public keys: <dir>/public/<interface>/<host>.pub.
+"""The controller's key store under one directory, wireguard_controller_dir:
+
+    public/<interface>/<host>.pub          every member's public key (0644)
+    private/<interface>/<host>.key         an unmanaged device's private key
+    private/<interface>/<host>.psk.d/<peer>  the preshared keys of its pairs
+    export/<interface>/<host>.conf, .png, .qr.txt   its config and QR codes
 
 Why a store: peers are computed from the inventory, not from the hosts in the
 play, so a run with --limit must still know the keys of hosts it does not
-touch. Public keys are not secret; commit the store with the inventory.
-Keys of unmanaged devices (phones) are made on the controller and kept under
-<dir>/private/ (0700 directories, 0600 files): never commit that part. So are
-the preshared keys of a device's pairs (the device's config must hold them);
-those of pairs of managed hosts live only on the two hosts.
+touch. Public keys are not secret; commit them with the inventory. Devices
+Ansible cannot reach (phones) get their keys made here, so private/ and
+export/ hold secrets: 0700 directories, 0600 files, never committed. The
+preshared keys of pairs of managed hosts live only on the two hosts.
+
+The fleet action reads the store with read() and writes what the pipeline
+lists with write(); everything between is pure (Snapshot, layout paths).
 """
 
 from __future__ import annotations
@@ -15,90 +22,133 @@ import os
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, preshared_keys, wg_keys
 
-
-def _public_path(root, ifname, host):
-    return os.path.join(root, "public", ifname, host + ".pub")
-
-
-def private_path(root, ifname, host):
-    return os.path.join(root, "private", ifname, host + ".key")
+PUBLIC_MODE = 0o644
+SECRET_MODE = 0o600
+PARTS = ("public", "private", "export")
+# QR codes are written, never read back: they follow the config
+_UNREAD = (".png", ".qr.txt")
 
 
-def read_public(root, members_by_interface):
-    """{(ifname, host): key} for every member whose key is stored."""
-    keys = {}
-    for ifname, hosts in members_by_interface.items():
-        for host in hosts:
-            text = files.read_text(_public_path(root, ifname, host))
-            if text and wg_keys.is_valid_key(text.strip()):
-                keys[(ifname, host)] = text.strip()
-    return keys
+def public_path(ifname, host):
+    return "public/%s/%s.pub" % (ifname, host)
 
 
-def stored_members(root):
-    """{ifname: {host}} of every public key in the store: the hosts each
-    interface had when the store was last written, which is how a run knows
-    which peers and interfaces it is about to remove."""
-    found = {}
-    public = os.path.join(root, "public")
-    for ifname in files.list_dir(public):
-        for name in files.list_dir(os.path.join(public, ifname)):
-            if name.endswith(".pub"):
+def device_key_path(ifname, host):
+    return "private/%s/%s.key" % (ifname, host)
+
+
+def device_psk_dir(ifname, host):
+    """Named as on a host, beside the device's key (preshared_keys.directory)."""
+    return preshared_keys.directory("private/%s" % ifname, host)
+
+
+def device_psk_path(ifname, host, peer):
+    return "%s/%s" % (device_psk_dir(ifname, host), preshared_keys.file_name(peer))
+
+
+def export_paths(ifname, host):
+    base = "export/%s/%s" % (ifname, host)
+    return {"conf": base + ".conf", "png": base + ".png", "txt": base + ".qr.txt"}
+
+
+class Snapshot:
+    """What the store held when the run began: {relative path: text} (None
+    for files that are never read back). Loose modes are key_store_guard's."""
+
+    def __init__(self, stored=None):
+        self.files = dict(stored or {})
+        self._psk_dirs = None
+
+    @classmethod
+    def of(cls, public_keys=(), device_keys=()):
+        """A store holding these keys ({(ifname, host): key}), as tests,
+        benchmarks and the example renderer give them."""
+        stored = {public_path(i, h): k + "\n" for (i, h), k in dict(public_keys).items()}
+        stored.update((device_key_path(i, h), k + "\n") for (i, h), k in dict(device_keys).items())
+        return cls(stored)
+
+    def text(self, path):
+        return self.files.get(path)
+
+    def key(self, path):
+        """The valid WireGuard key a file holds, or None."""
+        text = (self.text(path) or "").strip()
+        return text if text and wg_keys.is_valid_key(text) else None
+
+    def public_key(self, ifname, host):
+        return self.key(public_path(ifname, host))
+
+    def device_key(self, ifname, host):
+        return self.key(device_key_path(ifname, host))
+
+    def device_preshared_keys(self, ifname, host):
+        """{peer public key: key} of a device's pairs. A damaged file is listed
+        too: its fingerprint matches nothing, so it is replaced or removed."""
+        if self._psk_dirs is None:
+            self._psk_dirs = {}
+            for path, text in self.files.items():
+                directory, dummy, name = path.rpartition("/")
+                if directory.endswith(".psk.d") and (text or "").strip():
+                    self._psk_dirs.setdefault(directory, {})[preshared_keys.public_key_of(name)] = text.strip()
+        return dict(self._psk_dirs.get(device_psk_dir(ifname, host), {}))
+
+    def members(self):
+        """{ifname: {host}} of every public key stored: the members each
+        interface had when the store was last written, which is how a run
+        knows which peers and interfaces it is about to remove."""
+        found = {}
+        for path in self.files:
+            top, dummy, rest = path.partition("/")
+            ifname, dummy, name = rest.partition("/")
+            if top == "public" and name.endswith(".pub") and "/" not in name:
                 found.setdefault(ifname, set()).add(name[:-len(".pub")])
-    return found
+        return found
+
+    def exists(self, path):
+        return path in self.files
+
+    def change(self, path, content, mode):
+        """The write that makes ``path`` hold ``content`` (written with
+        ``mode``), or None when it already does (content None: remove it)."""
+        if content is None:
+            return {"path": path, "content": None} if path in self.files else None
+        if path in self.files and (self.files[path] or "").strip() == content.strip():
+            return None
+        return {"path": path, "content": content, "mode": mode}
 
 
-def forget_public(root, ifname, host):
-    """Drop a removed member's public key from the store. -> changed"""
-    path = _public_path(root, ifname, host)
-    if not os.path.exists(path):
-        return False
-    os.remove(path)
-    return True
+def read(root, parts=PARTS):
+    """The store's files under ``parts`` (of public, private, export) as a
+    Snapshot; empty when the directory does not exist."""
+    stored = {}
+    for top in parts:
+        for directory, dirnames, names in os.walk(os.path.join(root, top)):
+            dirnames.sort()
+            relative = os.path.relpath(directory, root).replace(os.sep, "/")
+            for name in names:
+                if name.startswith("."):
+                    continue  # a temporary file of an interrupted write
+                text = None if name.endswith(_UNREAD) else files.read_text(os.path.join(directory, name))
+                stored["%s/%s" % (relative, name)] = text
+    return Snapshot(stored)
 
 
-def write_public(root, ifname, host, key):
-    """Store a host's public key. -> changed"""
-    path = _public_path(root, ifname, host)
-    if (files.read_text(path) or "").strip() == key:
-        return False
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    files.write_atomic(path, key + "\n", 0o644)
-    return True
-
-
-def ensure_device_key(root, ifname, host, check_mode=False):
-    """Make (once) the private key of a device Ansible cannot reach.
-    -> (public key or None in check mode, changed)"""
-    path = private_path(root, ifname, host)
-    text = files.read_text(path)
-    if text and wg_keys.is_valid_key(text.strip()):
-        return wg_keys.public_key(text.strip()), False
-    if check_mode:
-        return None, True
-    files.ensure_dirs((os.path.join(root, "private"), os.path.dirname(path)))
-    private = wg_keys.generate_private_key()
-    files.write_atomic(path, private + "\n", 0o600)
-    return wg_keys.public_key(private), True
-
-
-def read_device_key(root, ifname, host):
-    """The device's private key, for writing its config on the controller only."""
-    text = files.read_text(private_path(root, ifname, host))
-    return text.strip() if text else None
-
-
-def _device_psk_dir(root, ifname, host):
-    return preshared_keys.directory(os.path.join(root, "private", ifname), host)
-
-
-def read_device_preshared_keys(root, ifname, host):
-    """{peer public key: preshared key} of an unmanaged device's pairs."""
-    return preshared_keys.read_dir(_device_psk_dir(root, ifname, host))
-
-
-def write_device_preshared_keys(root, ifname, host, keys):
-    """Make the device's stored preshared keys exactly ``keys``. -> changed"""
-    directory = _device_psk_dir(root, ifname, host)
-    return preshared_keys.write_dir(directory, keys, preshared_keys.read_dir(directory),
-                                    parents=(os.path.join(root, "private"), os.path.dirname(directory)))
+def write(root, changes):
+    """Apply the pipeline's list of changes. A secret's directories are 0700
+    from the store's top level down; its file is written 0600 from the start."""
+    for change in changes:
+        path = os.path.join(root, *change["path"].split("/"))
+        if change["content"] is None:
+            if os.path.exists(path):
+                os.unlink(path)
+            continue
+        parts = change["path"].split("/")[:-1]
+        if change["mode"] == PUBLIC_MODE:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        else:
+            files.ensure_dirs(tuple(os.path.join(root, *parts[:n]) for n in range(1, len(parts) + 1)))
+        content = change["content"]
+        if isinstance(content, bytes):
+            files.write_atomic_bytes(path, content, change["mode"])
+        else:
+            files.write_atomic(path, content, change["mode"])

@@ -1,27 +1,13 @@
-"""From inventory variables and known public keys to each host's desired
-interfaces: normalize, validate, resolve keys, compute peers. Run once per
-play on the controller."""
+"""What each host gets, from the fleet model and its topology: the arguments
+of fleetnet.wireguard.interface and of fleetnet.wireguard.routing for one
+interface, and the checks that need a host's peer list. The stages around
+them are in pipeline.py."""
 
 from __future__ import annotations
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import contract, inventory, topology, validation
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
+import ipaddress
 
-OPTION_KEYS = ("mtu", "dns", "table", "fwmark", "pre_up", "post_up", "pre_down", "post_down")
-
-
-def load(hostvars_by_host, options=None):
-    """Check names and types against the role's argument spec ``options``
-    (when given), then normalize and check everything that needs no keys.
-    -> (interfaces, Problems); no interfaces when a name or type is wrong."""
-    if options is not None:
-        problems = Problems()
-        if not contract.check(hostvars_by_host, options, problems):
-            return {}, problems
-    interfaces, problems = inventory.normalize(hostvars_by_host)
-    validation.check_membership(hostvars_by_host, interfaces, problems)
-    validation.check_members(interfaces, problems)
-    return interfaces, problems
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, topology, validation
 
 
 def _is_default(prefix):
@@ -40,19 +26,6 @@ def firewall_hosts(interfaces):
     return sorted(hosts)
 
 
-def resolve_keys(interfaces, public_keys, problems, allow_missing=False):
-    """Give each member its public key: an inventory override wins over the
-    key store. ``public_keys`` maps (interface, host) to a key."""
-    for ifname, members in interfaces.items():
-        for host, m in members.items():
-            key = m["public_key"] or public_keys.get((ifname, host))
-            m["public_key_resolved"] = key
-            if not key and not allow_missing:
-                problems.error(host, "wireguard_public_key", "no public key known for %s on %s" % (host, ifname),
-                               "run the play once with %s in it (its key is made there and stored), or set wireguard_public_key" % host)
-    validation.check_public_keys(interfaces, problems)
-
-
 def _listen_port(m):
     """Unmanaged devices choose their own port, and so does a roaming spoke
     (no endpoint: nobody dials it) unless a port was asked for."""
@@ -61,71 +34,110 @@ def _listen_port(m):
     return m["port"]
 
 
-def desired_interface(topo, host):
-    """What the interface module takes for one host."""
+def interface_args(topo, host):
+    """The arguments of fleetnet.wireguard.interface for one host's interface."""
     m = topo.members[host]
-    peers = topo.peers_of(host)
-    desired = {
+    args = {
         "name": topo.ifname,
         "addresses": topo.address_lines(host),
         "listen_port": _listen_port(m),
-        "peers": peers,
-        "forwarding": topo.routes_forwarded(host),
-        "gateway": m["gateway"],
-        "unmanaged": m["unmanaged"],
-        "network": topo.prefixes,
+        "peers": topo.peers_of(host),
     }
-    for key in OPTION_KEYS:
+    for key in host_args.OPTIONS:
         if key in m["options"]:
-            desired[key] = m["options"][key]
+            args[key] = m["options"][key]
     if m["keep_management_path"] and m["management_address"]:
-        desired["post_up"], desired["pre_down"] = _management_rule_hooks(m["management_address"], desired)
-    return desired
+        args["post_up"], args["pre_down"] = _management_rule_hooks(m["management_address"], args)
+    return args
 
 
-def _management_rule_hooks(address, desired):
+def routing_args(topo, host, listen_port):
+    """One entry of fleetnet.wireguard.routing's ``interfaces`` argument."""
+    m = topo.members[host]
+    return {"name": topo.ifname, "port": listen_port, "forwarding": topo.routes_forwarded(host),
+            "gateway": m["gateway"], "prefixes": topo.prefixes}
+
+
+def _management_rule_hooks(address, args):
     """Traffic from the address the controller uses keeps the main table, so
     replies to the controller never enter the tunnel's default route."""
     family = "-6" if ":" in address else "-4"
     rule = "ip %s rule %%s from %s lookup main priority 1000" % (family, address)
-    post_up = list(desired.get("post_up") or []) + [rule % "add"]
-    pre_down = [rule % "del"] + list(desired.get("pre_down") or [])
+    post_up = list(args.get("post_up") or []) + [rule % "add"]
+    pre_down = [rule % "del"] + list(args.get("pre_down") or [])
     return post_up, pre_down
 
 
-def plan(interfaces, problems, hosts=None):
-    """{host: {ifname: desired}} for ``hosts`` (default: every member)."""
-    topos = topology.build(interfaces)
-    result = {}
+def check_peers(topos, problems):
+    """Every check that needs a host's peer list (a prefix claimed by two of
+    its peers; AllowedIPs that capture the controller's path), with the peer
+    lists computed only for the hosts where one can fail: validation runs
+    them before any host is touched without planning the whole fleet."""
     for ifname in sorted(topos):
         topo = topos[ifname]
-        for host in sorted(topo.members):
-            if hosts is not None and host not in hosts:
-                continue
-            desired = desired_interface(topo, host)
-            validation.check_allowed_ips(host, ifname, desired["peers"], problems)
-            validation.check_management_path(topo.members[host], desired, problems)
-            result.setdefault(host, {})[ifname] = desired
-    return result
+        suspects = set(topo.members) if _claimed_twice(topo) else _management_suspects(topo)
+        for host in sorted(suspects):
+            args = interface_args(topo, host)
+            validation.check_allowed_ips(host, ifname, args["peers"], problems)
+            validation.check_management_path(topo.members[host], args, problems)
 
 
-def routing(plan_by_host):
-    """{host: [what fleetnet.wireguard.routing takes, per interface]} from a plan."""
-    return {host: [{"name": d["name"], "port": d["listen_port"], "forwarding": d["forwarding"],
-                    "gateway": d["gateway"], "prefixes": d["network"]} for d in (by_if[i] for i in sorted(by_if))]
-            for host, by_if in plan_by_host.items()}
+def _claimed_twice(topo):
+    """Whether some host could see a prefix in two of its peer entries. A
+    backbone member's entry (what it answers for, its spokes included) is
+    seen by the other backbone members, a spoke's own entry by its hub alone,
+    and a spoke sees one entry. So a prefix is claimed once when a single
+    backbone entry holds it and no two spokes of one hub list it."""
+    owner = {}
+    for name, prefixes in topo.behind.items():
+        for prefix in prefixes:
+            if owner.setdefault(prefix, name) != name:
+                return True
+    for spokes in topo.spokes.values():
+        seen = set()
+        for spoke in spokes:
+            own = set(topo.own_prefixes(spoke))
+            if seen & own:
+                return True
+            seen |= own
+    return False
 
 
-def plan_fleet(hostvars_by_host, public_keys, hosts=None, allow_missing_keys=False):
-    """The whole pipeline; returns (plan or None, Problems)."""
-    interfaces, problems = load(hostvars_by_host)
-    if problems.errors:
-        return None, problems
-    resolve_keys(interfaces, public_keys, problems, allow_missing_keys)
-    if problems.errors:
-        return None, problems
-    result = plan(interfaces, problems, hosts)
-    return (None if problems.errors else result), problems
+def _management_suspects(topo):
+    """Hosts whose management address (or the controller's own address
+    toward them) lies inside a prefix that any member's peer entries, address
+    lines or network can hold: a superset of what each host's check looks at."""
+    candidates = [m for m in topo.members.values()
+                  if m["management_address"] and not m["unmanaged"]
+                  and str(m["options"].get("table") or "auto").lower() in ("auto", "main")]
+    if not candidates:
+        return set()
+    # a host prefix (/32, /128) holds one tunnel address: a set lookup; the few
+    # other prefixes are parsed once each and indexed by length
+    tunnel_addresses = set()
+    prefixes = set(topo.prefixes)
+    for m in topo.members.values():
+        tunnel_addresses.update(m["addresses"])
+        prefixes.update(m["allowed_ips"] + m["via_hub"] + m["network"])
+        prefixes.update("%s/%d" % item for item in m["address_prefixlens"].items())
+    by_length = {}
+    for prefix in prefixes:
+        _index(by_length, prefix)
+    suspects = set()
+    for m in candidates:
+        for address in (m["management_address"], m.get("controller_address")):
+            ip = ipaddress.ip_address(address) if address else None
+            if ip is not None and (str(ip) in tunnel_addresses or _inside(by_length, ip)):
+                suspects.add(m["host"])
+    return suspects
 
 
-__all__ = ["Problems", "load", "resolve_keys", "plan", "plan_fleet", "desired_interface", "routing"]
+def _inside(by_length, ip):
+    value = int(ip)
+    return any(version == ip.version and (value >> (ip.max_prefixlen - length)) in networks
+               for (version, length), networks in by_length.items())
+
+
+def _index(by_length, prefix):
+    net = ipaddress.ip_interface(prefix).network
+    by_length.setdefault((net.version, net.prefixlen), set()).add(int(net.network_address) >> (net.max_prefixlen - net.prefixlen))

@@ -64,6 +64,9 @@ class Fleet:
         self.infos = {h: i for h, i in (infos or {}).items() if _usable(i)}
         self.baseline = {h: i for h, i in (baseline or {}).items() if _usable(i)}
         self.plan = (fleet_result or {}).get("plan") or {}
+        # what the hosts' routing does, and which members are devices, per interface
+        self.routing = {(h, r["name"]): r for h, rs in ((fleet_result or {}).get("routing") or {}).items() for r in rs}
+        self.devices = {(h, i) for i, hs in ((fleet_result or {}).get("unmanaged") or {}).items() for h in hs}
         self.problems = (fleet_result or {}).get("problems") or []
         self.targeted = set(hosts) if hosts is not None else None
         self.keys = {}  # (ifname, host) -> public key the fleet expects
@@ -81,7 +84,11 @@ class Fleet:
         return (self.plan.get(host) or {}).get(ifname)
 
     def unmanaged(self, host, ifname):
-        return bool((self.desired(host, ifname) or {}).get("unmanaged"))
+        return (host, ifname) in self.devices
+
+    def routes(self, host, ifname):
+        """The host's fleetnet.wireguard.routing entry for the interface (forwarding, gateway)."""
+        return self.routing.get((host, ifname)) or {}
 
     def links(self, ifname):
         pairs = set()
@@ -220,7 +227,7 @@ def _families(desired):
 
 def _forwarding_checks(fleet, host, ifname, desired, info, out):
     forwarding = info.get("forwarding") or {}
-    if desired.get("forwarding"):
+    if fleet.routes(host, ifname).get("forwarding"):
         spokes = fleet.spokes_of(host, ifname)
         why = "it routes for %s" % ", ".join(spokes) if spokes else "it routes for its peers"
         for version, key, sysctl in ((4, "ipv4", "net.ipv4.ip_forward"), (6, "ipv6", "net.ipv6.conf.all.forwarding")):
@@ -229,7 +236,7 @@ def _forwarding_checks(fleet, host, ifname, desired, info, out):
                         "sysctl -w %s=1 and keep it in /etc/sysctl.d (the site playbook does both); "
                         "with ufw also allow routed traffic (ufw route allow in on %s)" % (sysctl, ifname),
                         ifname, host)
-    if desired.get("gateway"):
+    if fleet.routes(host, ifname).get("gateway"):
         masquerade = (info.get("nat") or {}).get("masquerade")
         if masquerade is False:
             out.add("no_masquerade", ERROR, "the host is a gateway (wireguard_gateway) but no MASQUERADE rule exists: peers cannot get out",
@@ -364,7 +371,7 @@ def report(infos, fleet_result, baseline=None, hosts=None):
                 "addresses": desired.get("addresses") or (iface or {}).get("addresses") or [],
                 "role": _role(fleet, host, ifname),
                 "hub": fleet.hub_of(host, ifname),
-                "unmanaged": bool(desired.get("unmanaged")),
+                "unmanaged": fleet.unmanaged(host, ifname),
                 "up": (iface or {}).get("up"),
                 "implementation": (iface or {}).get("implementation"),
                 "listen_port": (iface or {}).get("listen_port"),

@@ -105,9 +105,13 @@ class InterfaceTopology:
                 continue  # neither can reach the other first: no useful direct link
             peers.append(self._entry(me, other, self.behind[name]))
         for name in self.spokes.get(host, ()):
-            spoke = self.members[name]
-            peers.append(self._entry(me, spoke, _unique(host_prefixes(spoke) + spoke["allowed_ips"])))
+            peers.append(self._entry(me, self.members[name], self.own_prefixes(name)))
         return peers
+
+    def own_prefixes(self, spoke):
+        """What a hub routes to one of its spokes: the spoke and what lies behind it."""
+        m = self.members[spoke]
+        return _unique(host_prefixes(m) + m["allowed_ips"])
 
     def address_lines(self, host):
         """Address lines: the network's prefix length on the backbone, host

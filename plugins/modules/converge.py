@@ -65,8 +65,11 @@ options:
   prepared:
     description: With O(stage=apply), the registered result of O(stage=prepare) on this host.
     type: dict
+    default: {}
   plan:
-    description: With O(stage=apply), this host's slice of the M(fleetnet.wireguard.fleet) plan (a dict, or its JSON string).
+    description:
+      - With O(stage=apply), this host's slice of the M(fleetnet.wireguard.fleet) plan (a dict, or its JSON string);
+        for each interface, the arguments of M(fleetnet.wireguard.interface), passed on as they are.
     type: raw
   routing:
     description: With O(stage=apply), this host's slice of the fleet's RV(fleetnet.wireguard.fleet#module:routing) (a list, or its JSON string).

@@ -17,7 +17,10 @@ description:
   - With O(stage=plan) it also stores the public keys the keypair task reported under O(key_dir),
     reads the keys of hosts outside the play from there, makes keys for unmanaged devices (kept under
     O(key_dir)C(/private/), never printed), writes their app-safe configs and QR codes under O(key_dir)C(/export/),
-    and returns each host's desired interfaces.
+    decides which pairs get a new preshared key, and returns for each host the arguments of
+    M(fleetnet.wireguard.interface) and M(fleetnet.wireguard.routing).
+  - Everything between reading and writing the key store is one function, C(pipeline.run) in the collection's
+    C(module_utils), which the collection's tests and benchmarks call too.
 author:
   - fleetnet.wireguard maintainers (@fleetnet)
 extends_documentation_fragment:
@@ -26,8 +29,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode no key is stored or made, and peers whose key does not exist yet are left out of the plan
-        (with a warning naming them), as they are in a run with C(--limit) that leaves them out.
+      - In check mode nothing is written under O(key_dir); no key is made, and peers whose key does not exist yet are
+        left out of the plan (with a warning naming them), as they are in a run with C(--limit) that leaves them out.
   diff_mode:
     support: none
   platform:
@@ -56,8 +59,8 @@ options:
     default: wireguard__host
   as_json:
     description:
-      - Return each host's RV(plan) and RV(routing) as one JSON string. At hundreds of hosts Ansible copies a
-        registered result far faster as one string per host than as nested data;
+      - Return each host's RV(plan), RV(routing) and RV(preshared_keys) as one JSON string. At hundreds of hosts
+        Ansible copies a registered result far faster as one string per host than as nested data;
         M(fleetnet.wireguard.converge) takes either form.
     type: bool
     default: false
@@ -70,10 +73,20 @@ options:
       - With O(stage=validate), how many hosts the run may remove (hosts in the key store under O(key_dir) that are
         gone from the inventory, and hosts that lose an interface) before it stops and names them. It also stops when
         the hosts gone are at least half of the hosts in the key store. See docs/safety.md.
-    type: int
+      - A whole number. Taken as given (C(raw)), so that the role's C(wireguard_removal_limit) of a wrong type is
+        reported by the inventory check, naming the host and the variable.
+    type: raw
     default: 2
   confirm_removal:
-    description: Hosts whose removal is confirmed for this run, beyond O(removal_limit).
+    description:
+      - Hosts whose removal is confirmed for this run, beyond O(removal_limit); a list, or one string of names
+        separated by commas (as C(-e wireguard_confirm_removal=vps4,vps5) gives it).
+    type: raw
+    default: []
+  rotate_preshared_keys:
+    description:
+      - With O(stage=plan), hosts whose pairs get a new preshared key even when both ends hold the same one
+        (C(wireguard_rotate_preshared_keys) of the role).
     type: list
     elements: str
     default: []
@@ -87,13 +100,34 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Whether the key store under O(key_dir) was (or, in check mode, would be) written.
+  returned: always
+  type: bool
 plan:
-  description: For each host, for each interface, the arguments of M(fleetnet.wireguard.interface) plus
-    C(forwarding), C(gateway) and C(unmanaged). With O(as_json), each host's value is that dict as a JSON string.
+  description:
+    - For each host, for each interface, exactly the arguments of M(fleetnet.wireguard.interface) (without the
+      preshared keys, see RV(preshared_keys)); for an unmanaged device, what its exported config holds.
+    - With O(as_json), each host's value is that dict as a JSON string.
   returned: with stage=plan
   type: dict
+  sample: {"vps1": {"wg0": {"name": "wg0", "addresses": ["10.10.0.1/24"], "listen_port": 51820,
+    "peers": [{"name": "vps2", "public_key": "HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA=",
+    "endpoint": "198.51.100.2:51820", "allowed_ips": ["10.10.0.2/32"], "persistent_keepalive": null}]}}}
 routing:
-  description: For each host, the O(fleetnet.wireguard.routing#module:interfaces) argument of M(fleetnet.wireguard.routing).
+  description:
+    - For each managed host, the O(fleetnet.wireguard.routing#module:interfaces) argument of M(fleetnet.wireguard.routing)
+      (one entry per interface, with whether it forwards and whether it is an egress gateway).
+    - With O(as_json), each host's value is that list as a JSON string.
+  returned: with stage=plan
+  type: dict
+preshared_keys:
+  description:
+    - For each managed host whose pairs have preshared keys, for each interface, the
+      O(fleetnet.wireguard.interface#module:preshared_keys) (new keys) and
+      O(fleetnet.wireguard.interface#module:keep_preshared_keys) (peers that keep the key the host holds) arguments.
+    - When a new key is in it, the whole result is hidden from output (no_log).
+    - With O(as_json), each host's value is that dict as a JSON string.
   returned: with stage=plan
   type: dict
 exports:
@@ -119,8 +153,12 @@ interfaces:
   description: The interfaces of each host.
   returned: success
   type: dict
+unmanaged:
+  description: For each interface, its members that Ansible does not manage (devices such as phones).
+  returned: success
+  type: dict
 removals:
-  description: With O(stage=validate) and O(key_dir), what the run removes - C(peers) (for each interface, the members
+  description: With O(stage=validate), what the run removes - C(peers) (for each interface, the members
     in the key store that the inventory no longer has) and C(interfaces) (for each host, the interfaces the inventory
     dropped from it).
   returned: with stage=validate

@@ -193,42 +193,12 @@ public_key:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import interface_apply
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, interface_apply
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
-    peer_spec = dict(
-        public_key=dict(type="str", required=True),
-        name=dict(type="str"),
-        endpoint=dict(type="str"),
-        allowed_ips=dict(type="list", elements="str", default=[]),
-        persistent_keepalive=dict(type="int"),
-    )
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            addresses=dict(type="list", elements="str", default=[]),
-            listen_port=dict(type="int"),
-            private_key_path=dict(type="path"),
-            config_path=dict(type="path"),
-            peers=dict(type="list", elements="dict", default=[], options=peer_spec),
-            mtu=dict(type="int"),
-            dns=dict(type="list", elements="str"),
-            table=dict(type="str"),
-            fwmark=dict(type="str"),
-            pre_up=dict(type="list", elements="str"),
-            post_up=dict(type="list", elements="str"),
-            pre_down=dict(type="list", elements="str"),
-            post_down=dict(type="list", elements="str"),
-            preshared_keys=dict(type="dict", default={}, no_log=True),
-            keep_preshared_keys=dict(type="list", elements="str", default=[], no_log=False),
-            enabled=dict(type="bool", default=True),
-            remove_key=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=host_args.INTERFACE, supports_check_mode=True)
     execute(module, interface_apply.operation)
 
 

@@ -105,7 +105,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, nat, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, host_args, nat, ufw
 
 
 class Routing:
@@ -237,20 +237,7 @@ def _split_rule(rule):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            interfaces=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True),
-                port=dict(type="int"),
-                forwarding=dict(type="bool", default=False),
-                gateway=dict(type="bool", default=False),
-                prefixes=dict(type="list", elements="str", default=[]),
-            )),
-            uplink=dict(type="str"),
-            uplink6=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=host_args.ROUTING, supports_check_mode=True)
     interfaces = module.params["interfaces"]
     routing = Routing(module)
     enabled = any(i["forwarding"] or i["gateway"] for i in interfaces)

@@ -3,7 +3,8 @@
 """The controller's own address on the path to each host, for the lockout
 guard: a tunnel prefix on the host that holds it would route the host's
 replies to the controller into the tunnel, even when the host's own
-management address is outside that prefix."""
+management address is outside that prefix. The fleet action hands
+source_address to pipeline.run, which asks it once per address."""
 
 from __future__ import annotations
 
@@ -22,14 +23,3 @@ def source_address(address):
             return sock.getsockname()[0].split("%")[0]
     except OSError:
         return None
-
-
-def annotate(interfaces):
-    """Set each member's ``controller_address`` (None when unknown)."""
-    cache = {}
-    for members in interfaces.values():
-        for member in members.values():
-            address = member.get("management_address")
-            if address and address not in cache:
-                cache[address] = source_address(address)
-            member["controller_address"] = cache.get(address) if address else None

@@ -9,7 +9,9 @@ import pathlib
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MODULES = ["keypair", "interface", "peer", "platform", "fleet", "routing", "dkms_reload", "info"]
+# every module, the action plugins' documentation stubs (fleet, converge) included
+MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+ACTIONS = sorted(p.stem for p in (ROOT / "plugins" / "action").glob("*.py") if p.stem != "__init__")
 
 
 def run(argv, **kwargs):
@@ -54,6 +56,39 @@ def test_built_collection_installs_and_runs_by_fqcn(tmp_path):
     # what users do not need is not shipped
     listing = run(["tar", "-tzf", str(tarball)]).stdout
     assert ".venv" not in listing and "tests/output" not in listing and ".collections" not in listing
+
+
+def _spec_of(options):
+    """The parts of a documented option list that an argument spec states too."""
+    out = {}
+    for name, option in options.items():
+        entry = {k: option[k] for k in ("type", "elements", "choices", "required") if option.get(k) not in (None, False)}
+        if option.get("default") is not None:
+            entry["default"] = option["default"]
+        if "suboptions" in option:
+            entry["options"] = _spec_of(option["suboptions"])
+        out[name] = entry
+    return out
+
+
+def test_every_action_plugin_documents_exactly_its_argument_spec():
+    """An action plugin's options live in two places (its ARGUMENT_SPEC, and
+    the docs in plugins/modules/<name>.py): they must say the same."""
+    import importlib
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / ".collections"))
+    assert ACTIONS and set(ACTIONS) <= set(MODULES)
+    for name in ACTIONS:
+        action = importlib.import_module("ansible_collections.fleetnet.wireguard.plugins.action.%s" % name)
+        docs = importlib.import_module("ansible_collections.fleetnet.wireguard.plugins.modules.%s" % name)
+        documented = _spec_of(yaml.safe_load(docs.DOCUMENTATION)["options"])
+        # no_log is not documented; the rest must agree
+        spec = {k: {a: b for a, b in v.items() if a != "no_log"} for k, v in action.ARGUMENT_SPEC.items()}
+        for option in set(documented) | set(spec):
+            assert documented.get(option) == spec.get(option), (name, option)
 
 
 def test_wrong_value_is_refused_by_the_argument_spec_before_any_host(tmp_path):

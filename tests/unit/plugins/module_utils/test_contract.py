@@ -1,13 +1,13 @@
 """The inventory contract, table-driven: every variable of the role's
 argument spec (and every key of a wireguard_interfaces entry) against every
 wrong type a user could write, through the same pipeline entry the action
-plugin calls (plan.load with the spec's options)."""
+plugin calls (pipeline.load with the spec's options)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import contract, inventory, plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import contract, inventory, pipeline
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import Problems
 from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import role_spec
 
@@ -47,7 +47,7 @@ def host(**variables):
 
 def load(hostvars):
     """The action plugin's first step; never raises, whatever the inventory."""
-    return plan.load(hostvars, OPTIONS)
+    return pipeline.load(hostvars, OPTIONS)
 
 
 def only_error(problems):

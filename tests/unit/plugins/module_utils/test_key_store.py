@@ -1,6 +1,7 @@
 """The controller's key store (module_utils/key_store.py) in a real
-directory: public keys by interface and host, device private keys made once
-with private modes, and a device's preshared keys."""
+directory: what read() finds, what a Snapshot says is stored and what must
+change, and what write() leaves on disk with which modes (public keys 0644;
+device keys, their preshared keys and exports 0600 in 0700 directories)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_stor
 
 KEY_A = wg_keys.public_key(wg_keys.encode_key(bytes(range(32))))
 KEY_B = wg_keys.public_key(wg_keys.encode_key(bytes(range(1, 33))))
+PRIVATE = wg_keys.encode_key(bytes(range(2, 34)))
 PSK = wg_keys.encode_key(bytes(32))
 
 
@@ -20,97 +22,107 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def public(ifname, host, key):
+    return {"path": key_store.public_path(ifname, host), "content": key + "\n", "mode": key_store.PUBLIC_MODE}
+
+
+def secret(path, content):
+    return {"path": path, "content": content, "mode": key_store.SECRET_MODE}
+
+
 def test_write_public_then_read(tmp_path):
     root = str(tmp_path)
-    assert key_store.write_public(root, "wg0", "vps1", KEY_A) is True
+    key_store.write(root, [public("wg0", "vps1", KEY_A)])
     path = tmp_path / "public" / "wg0" / "vps1.pub"
     assert path.read_text() == KEY_A + "\n"
     # public keys are committed with the inventory: readable, not executable
     assert mode(path) == 0o644
-    assert key_store.read_public(root, {"wg0": ["vps1", "vps2"]}) == {("wg0", "vps1"): KEY_A}
+    store = key_store.read(root)
+    assert store.public_key("wg0", "vps1") == KEY_A and store.public_key("wg0", "vps2") is None
 
 
-def test_write_public_same_key_is_no_change(tmp_path):
-    root = str(tmp_path)
-    key_store.write_public(root, "wg0", "vps1", KEY_A)
-    before = os.stat(tmp_path / "public" / "wg0" / "vps1.pub").st_mtime_ns
-    assert key_store.write_public(root, "wg0", "vps1", KEY_A) is False
-    assert os.stat(tmp_path / "public" / "wg0" / "vps1.pub").st_mtime_ns == before
+@pytest.mark.parametrize("stored, wanted, change", [
+    (KEY_A + "\n", KEY_A, False),
+    ("  %s \n" % KEY_A, KEY_A, False),  # written by hand: whitespace is no difference
+    (KEY_A + "\n", KEY_B, True),
+    (None, KEY_A, True),
+], ids=["same-key", "same-key-other-whitespace", "new-key", "no-key-yet"])
+def test_a_public_key_is_written_only_when_it_differs(tmp_path, stored, wanted, change):
+    if stored is not None:
+        (tmp_path / "public" / "wg0").mkdir(parents=True)
+        (tmp_path / "public" / "wg0" / "vps1.pub").write_text(stored)
+    got = key_store.read(str(tmp_path)).change(key_store.public_path("wg0", "vps1"), wanted + "\n", key_store.PUBLIC_MODE)
+    assert (got is not None) is change
+    if got:
+        key_store.write(str(tmp_path), [got])
+        assert key_store.read(str(tmp_path)).public_key("wg0", "vps1") == wanted
 
 
-def test_write_public_new_key_replaces(tmp_path):
-    root = str(tmp_path)
-    key_store.write_public(root, "wg0", "vps1", KEY_A)
-    assert key_store.write_public(root, "wg0", "vps1", KEY_B) is True
-    assert key_store.read_public(root, {"wg0": ["vps1"]}) == {("wg0", "vps1"): KEY_B}
-
-
-def test_read_public_skips_what_is_not_a_key(tmp_path):
+def test_what_is_not_a_key_is_not_read_as_one(tmp_path):
     root = tmp_path / "public" / "wg0"
     root.mkdir(parents=True)
     (root / "a.pub").write_text("  %s \n" % KEY_A)
     (root / "b.pub").write_text("not a key\n")
     (root / "c.pub").write_text("")
-    stored = key_store.read_public(str(tmp_path), {"wg0": ["a", "b", "c", "d"], "wg1": ["a"]})
-    assert stored == {("wg0", "a"): KEY_A}
+    (root / ".d.pub.x1y2").write_text(KEY_B)  # an interrupted atomic write
+    store = key_store.read(str(tmp_path))
+    assert [store.public_key("wg0", h) for h in "abcd"] == [KEY_A, None, None, None]
+    assert sorted(store.files) == ["public/wg0/a.pub", "public/wg0/b.pub", "public/wg0/c.pub"]
 
 
-def test_read_public_of_no_store(tmp_path):
-    assert key_store.read_public(str(tmp_path / "absent"), {"wg0": ["a"]}) == {}
+def test_no_store_reads_as_empty(tmp_path):
+    assert key_store.read(str(tmp_path / "absent")).files == {}
 
 
-def test_device_key_is_made_once_and_private(tmp_path):
+def test_validation_reads_public_keys_only(tmp_path):
     root = str(tmp_path)
-    public, changed = key_store.ensure_device_key(root, "wg0", "phone")
-    assert changed is True
-    path = tmp_path / "private" / "wg0" / "phone.key"
-    private = path.read_text().strip()
-    assert wg_keys.public_key(private) == public
-    assert mode(path) == 0o600
-    assert mode(tmp_path / "private") == 0o700
-    assert mode(tmp_path / "private" / "wg0") == 0o700
-    assert key_store.read_device_key(root, "wg0", "phone") == private
-    # again: the same key, nothing written
-    assert key_store.ensure_device_key(root, "wg0", "phone") == (public, False)
-    assert path.read_text().strip() == private
+    key_store.write(root, [public("wg0", "vps1", KEY_A), secret(key_store.device_key_path("wg0", "phone"), PRIVATE + "\n")])
+    assert sorted(key_store.read(root, ("public",)).files) == ["public/wg0/vps1.pub"]
+    assert key_store.read(root).device_key("wg0", "phone") == PRIVATE
 
 
-def test_device_key_in_check_mode_writes_nothing(tmp_path):
-    assert key_store.ensure_device_key(str(tmp_path), "wg0", "phone", check_mode=True) == (None, True)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_device_key_that_is_no_key_is_replaced(tmp_path):
-    path = tmp_path / "private" / "wg0" / "phone.key"
-    path.parent.mkdir(parents=True)
-    path.write_text("garbage\n")
-    public, changed = key_store.ensure_device_key(str(tmp_path), "wg0", "phone")
-    assert changed is True
-    assert wg_keys.public_key(path.read_text().strip()) == public
-
-
-def test_read_device_key_absent(tmp_path):
-    assert key_store.read_device_key(str(tmp_path), "wg0", "phone") is None
-
-
-def test_device_preshared_keys(tmp_path):
+def test_secrets_are_private_from_the_first_byte(tmp_path):
     root = str(tmp_path)
-    assert key_store.read_device_preshared_keys(root, "wg0", "phone") == {}
-    assert key_store.write_device_preshared_keys(root, "wg0", "phone", {KEY_A: PSK}) is True
+    key_store.write(root, [secret(key_store.device_key_path("wg0", "phone"), PRIVATE + "\n"),
+                           secret(key_store.device_psk_path("wg0", "phone", KEY_A), PSK + "\n"),
+                           secret(key_store.export_paths("wg0", "phone")["png"], b"\x89PNG")])
     directory = tmp_path / "private" / "wg0" / "phone.psk.d"
-    path = directory / preshared_keys.file_name(KEY_A)
-    assert path.read_text() == PSK + "\n"
-    assert (mode(tmp_path / "private"), mode(tmp_path / "private" / "wg0"), mode(directory), mode(path)) == (0o700, 0o700, 0o700, 0o600)
-    assert key_store.read_device_preshared_keys(root, "wg0", "phone") == {KEY_A: PSK}
-    assert key_store.write_device_preshared_keys(root, "wg0", "phone", {KEY_A: PSK}) is False
-    # a pair that no longer wants one: its file goes
-    assert key_store.write_device_preshared_keys(root, "wg0", "phone", {}) is True
-    assert list(directory.iterdir()) == []
+    assert (mode(tmp_path / "private"), mode(tmp_path / "private" / "wg0"), mode(directory)) == (0o700, 0o700, 0o700)
+    assert mode(tmp_path / "private" / "wg0" / "phone.key") == 0o600
+    assert mode(directory / preshared_keys.file_name(KEY_A)) == 0o600
+    assert (mode(tmp_path / "export"), mode(tmp_path / "export" / "wg0" / "phone.png")) == (0o700, 0o600)
+    store = key_store.read(root)
+    assert store.device_key("wg0", "phone") == PRIVATE
+    assert store.device_preshared_keys("wg0", "phone") == {KEY_A: PSK}
+    assert store.exists("export/wg0/phone.png") and store.text("export/wg0/phone.png") is None  # never read back
+
+
+def test_a_device_key_that_is_no_key_reads_as_none(tmp_path):
+    key_store.write(str(tmp_path), [secret(key_store.device_key_path("wg0", "phone"), "garbage\n")])
+    assert key_store.read(str(tmp_path)).device_key("wg0", "phone") is None
+
+
+def test_a_preshared_key_that_is_no_longer_wanted_is_removed(tmp_path):
+    root = str(tmp_path)
+    path = key_store.device_psk_path("wg0", "phone", KEY_A)
+    key_store.write(root, [secret(path, PSK + "\n")])
+    store = key_store.read(root)
+    assert store.change(path, PSK + "\n", key_store.SECRET_MODE) is None
+    removal = store.change(path, None, None)
+    key_store.write(root, [removal])
+    assert key_store.read(root).device_preshared_keys("wg0", "phone") == {}
+    assert key_store.read(root).change(path, None, None) is None  # nothing left to remove
 
 
 @pytest.mark.parametrize("ifname, host, want", [
-    ("wg0", "phone", ("private", "wg0", "phone.key")),
-    ("wg1", "tablet", ("private", "wg1", "tablet.key")),
+    ("wg0", "phone", "private/wg0/phone.key"),
+    ("wg1", "tablet", "private/wg1/tablet.key"),
 ])
-def test_private_path(tmp_path, ifname, host, want):
-    assert key_store.private_path(str(tmp_path), ifname, host) == str(tmp_path.joinpath(*want))
+def test_device_key_path(ifname, host, want):
+    assert key_store.device_key_path(ifname, host) == want
+
+
+def test_snapshot_of_keys_is_what_reading_a_written_store_gives(tmp_path):
+    root = str(tmp_path)
+    key_store.write(root, [public("wg0", "vps1", KEY_A), secret(key_store.device_key_path("wg0", "phone"), PRIVATE + "\n")])
+    assert key_store.read(root).files == key_store.Snapshot.of({("wg0", "vps1"): KEY_A}, {("wg0", "phone"): PRIVATE}).files

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, key_store_guard
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, key_store_guard, wg_keys
 
 
 def mode(path):
@@ -18,10 +18,14 @@ def mode(path):
 def store(tmp_path):
     """A key store as a run leaves it: a public key, a device key, its export."""
     root = tmp_path / ".wireguard"
-    key_store.write_public(str(root), "wg0", "vps1", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=")
-    key_store.ensure_device_key(str(root), "wg0", "phone")
-    key_store.write_device_preshared_keys(str(root), "wg0", "phone", {
-        "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=": "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="})
+    peer = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+    key_store.write(str(root), [
+        {"path": key_store.public_path("wg0", "vps1"), "content": peer + "\n", "mode": key_store.PUBLIC_MODE},
+        {"path": key_store.device_key_path("wg0", "phone"), "content": wg_keys.generate_private_key() + "\n",
+         "mode": key_store.SECRET_MODE},
+        {"path": key_store.device_psk_path("wg0", "phone", peer), "content": "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=\n",
+         "mode": key_store.SECRET_MODE},
+    ])
     export = root / "export" / "wg0"
     export.mkdir(parents=True, mode=0o700)
     (root / "export").chmod(0o700)

@@ -54,13 +54,16 @@ def test_an_interface_dropped_from_a_host_is_an_interface_removal():
 
 
 def test_the_key_store_lists_and_forgets_members(tmp_path):
-    for host in ("a", "b"):
-        key_store.write_public(str(tmp_path), "wg0", host, "k" * 43 + "=")
-    assert key_store.stored_members(str(tmp_path)) == {"wg0": {"a", "b"}}
-    assert key_store.forget_public(str(tmp_path), "wg0", "b") is True
-    assert key_store.forget_public(str(tmp_path), "wg0", "b") is False
-    assert key_store.stored_members(str(tmp_path)) == {"wg0": {"a"}}
-    assert key_store.stored_members(str(tmp_path / "none")) == {}
+    root = str(tmp_path)
+    key_store.write(root, [{"path": key_store.public_path("wg0", h), "content": "k" * 43 + "=\n", "mode": key_store.PUBLIC_MODE}
+                           for h in ("a", "b")])
+    store = key_store.read(root)
+    assert store.members() == {"wg0": {"a", "b"}}
+    forget = store.change(key_store.public_path("wg0", "b"), None, None)
+    key_store.write(root, [forget])
+    assert key_store.read(root).members() == {"wg0": {"a"}}
+    assert key_store.read(root).change(key_store.public_path("wg0", "b"), None, None) is None  # nothing left to forget
+    assert key_store.read(str(tmp_path / "none")).members() == {}
 
 
 @pytest.mark.parametrize("check_mode,in_play,level", [

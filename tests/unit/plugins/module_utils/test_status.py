@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
-    plan, status_facts, status_report, status_svg, status_text, status_verdict, wg_keys,
+    key_store, pipeline, status_facts, status_report, status_svg, status_text, status_verdict, wg_keys,
 )
 
 NOW = 1795572500
@@ -39,9 +39,10 @@ INVENTORY = {
 def fleet(inventory=None, keys=None):
     inventory = inventory or INVENTORY
     keys = keys or {("wg0", h): KEY[h] for h in inventory}
-    result, problems = plan.plan_fleet(inventory, keys)
-    assert problems.errors == []
-    return {"plan": result}
+    # devices' keys are made on the controller: the store holds their private keys
+    out = pipeline.run(inventory, key_store.Snapshot.of(keys, {(i, h): private_key(h, i) for i, h in keys}))
+    assert out["problems"].errors == []
+    return {k: out[k] for k in ("plan", "routing", "unmanaged")}
 
 
 # `ip -j -d link show dev wg0` on a container (wireguard-go), trimmed

@@ -1,17 +1,20 @@
 """From inventory variables to each host's peers: inventory, topology,
-validation and plan together, through plan.plan_fleet()."""
+validation and plan together, through pipeline.run() as the fleet action runs it."""
 
 import hashlib
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import plan, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, pipeline, wg_keys
+
+
+def private_of(host, ifname="wg0"):
+    return wg_keys.encode_key(hashlib.sha256(("%s/%s" % (ifname, host)).encode()).digest())
 
 
 def key_of(host, ifname="wg0"):
     """A fixed key pair per (interface, host), so failures are reproducible."""
-    private = wg_keys.encode_key(hashlib.sha256(("%s/%s" % (ifname, host)).encode()).digest())
-    return wg_keys.public_key(private)
+    return wg_keys.public_key(private_of(host, ifname))
 
 
 def keys_for(hostvars):
@@ -24,10 +27,24 @@ def keys_for(hostvars):
     return keys
 
 
+def fleet(hostvars, keys=None):
+    """The pipeline's plan stage, every host in the run, on a store holding
+    ``keys`` (default: every member's), devices' private keys included."""
+    keys = keys_for(hostvars) if keys is None else keys
+    store = key_store.Snapshot.of(keys, {k: private_of(k[1], k[0]) for k in keys})
+    return pipeline.run(hostvars, store, play_hosts=list(hostvars))
+
+
 def run(hostvars, keys=None):
-    result, problems = plan.plan_fleet(hostvars, keys_for(hostvars) if keys is None else keys)
-    assert problems.errors == [], problems.errors
-    return result, problems
+    out = fleet(hostvars, keys)
+    assert out["problems"].errors == [], out["problems"].errors
+    return out["plan"], out["problems"]
+
+
+def forwarding(hostvars, hosts, ifname="wg0"):
+    """Whether each host forwards on the interface (its routing entry; devices have none)."""
+    routing = fleet(hostvars)["routing"]
+    return [next((r["forwarding"] for r in routing.get(h, []) if r["name"] == ifname), None) for h in hosts]
 
 
 def peers(result, host, ifname="wg0"):
@@ -60,11 +77,11 @@ def test_three_node_mesh(group, prefixlen):
                                   "c": ("192.0.2.3:51820", ["10.0.0.3/32"], None)}
     assert peers(result, "c") == {"a": ("192.0.2.1:51820", ["10.0.0.1/32"], None),
                                   "b": ("192.0.2.2:51820", ["10.0.0.2/32"], None)}
+    assert forwarding(hostvars, "abc") == [False, False, False]
     for n, host in enumerate("abc", 1):
         desired = result[host]["wg0"]
         assert desired["addresses"] == ["10.0.0.%d/%d" % (n, prefixlen)]
         assert desired["listen_port"] == 51820
-        assert desired["forwarding"] is False
         assert {p["public_key"] for p in desired["peers"]} == {key_of(h) for h in "abc" if h != host}
 
 
@@ -82,10 +99,9 @@ def test_star(network, spoke_routes):
     assert problems.warnings == []
     for spoke in ("s1", "s2"):
         assert peers(result, spoke) == {"hub": ("203.0.113.1:51820", spoke_routes[spoke], 25)}
-        assert result[spoke]["wg0"]["forwarding"] is False
     assert peers(result, "hub") == {"s1": (None, ["10.0.0.2/32"], None),
                                     "s2": (None, ["10.0.0.3/32"], None)}
-    assert result["hub"]["wg0"]["forwarding"] is True
+    assert forwarding(hostvars, ("hub", "s1", "s2")) == [True, False, False]
     # spokes take host addresses: their routes come from the hub entry
     assert result["s1"]["wg0"]["addresses"] == ["10.0.0.2/32"]
 
@@ -108,8 +124,8 @@ def test_multi_hub_backbone_carries_spokes():
     assert peers(result, "phone") == {"vps2": ("198.51.100.2:51000", ["10.0.0.0/24"], 25)}
     assert result["vps2"]["wg0"]["listen_port"] == 51000
     assert result["phone"]["wg0"]["listen_port"] is None
-    assert result["phone"]["wg0"]["unmanaged"] is True
-    assert [result[h]["wg0"]["forwarding"] for h in ("vps1", "vps2", "laptop", "phone")] == [True, True, False, False]
+    assert fleet(hostvars)["unmanaged"] == {"wg0": ["phone"]}
+    assert forwarding(hostvars, ("vps1", "vps2", "laptop", "phone")) == [True, True, False, None]
 
 
 @pytest.mark.parametrize("spoke_vars, spoke_routes", [
@@ -184,7 +200,7 @@ def test_seed_example_network():
     assert result["vps1"]["wg0"]["addresses"] == ["10.10.0.1/24", "fd86:ea04:1111::1/64"]
     assert result["vps3"]["wg0"]["addresses"] == ["10.10.0.3/24", "fd86:ea04:1111::3/64"]
     assert result["terminal2"]["wg0"]["addresses"] == ["10.10.0.2/32", "fd86:ea04:1111::2/128"]
-    assert [result[h]["wg0"]["forwarding"] for h in ("vps1", "terminal2", "vps3")] == [True, False, False]
+    assert forwarding(hostvars, ("vps1", "terminal2", "vps3")) == [True, False, False]
 
 
 def test_extra_interface_inherits_host_endpoint_with_its_own_port():
@@ -236,7 +252,8 @@ def changed(a=None, b=None, group=None):
         "same-port-two-extra-interfaces", "extra-interface-reuses-wg0-port", "local-endpoint",
         "local-endpoint-trailing-dot", "duplicate-public-keys", "missing-public-key", "invalid-public-key"])
 def test_errors_name_host_and_variable(hostvars, keys, host, variable):
-    result, problems = plan.plan_fleet(hostvars, keys_for(hostvars) if keys is None else keys)
-    assert result is None
+    out = fleet(hostvars, keys)
+    problems = out["problems"]
+    assert "plan" not in out
     assert (host, variable) in [(p["host"], p["variable"]) for p in problems.errors]
     assert all(p["message"] and p["fix"] for p in problems.errors)

@@ -1,11 +1,11 @@
 """Value and membership checks of the inventory, table-driven through
-plan.load (what the fleet action's validate stage runs)."""
+pipeline.load and plan.check_peers (what the fleet action's validate stage runs)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import plan
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import pipeline, plan, topology
 from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import role_spec
 
 KEY = "4TBu1wBKSvH/Bl14hyxSTq1AEx3mOTxiR5e7Vpd13ng="
@@ -20,7 +20,7 @@ def fleet(**vps2):
 
 
 def load(hostvars):
-    return plan.load(hostvars, role_spec.options())
+    return pipeline.load(hostvars, role_spec.options())
 
 
 @pytest.mark.parametrize("vps2,variable,message", [
@@ -90,7 +90,7 @@ def test_lockout_by_an_on_link_prefix(network, management, controller, refused):
         hv["wireguard_network"] = [network]
     interfaces, problems = load(hostvars)
     interfaces["wg0"]["vps2"]["controller_address"] = controller
-    plan.plan(interfaces, problems)
+    plan.check_peers(topology.build(interfaces), problems)
     errors = [p for p in problems.errors if p["host"] == "vps2"]
     if refused is None:
         assert errors == []
@@ -102,5 +102,5 @@ def test_the_controller_address_toward_a_loopback_host_is_loopback():
     from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import controller_route
     assert controller_route.source_address("127.0.0.5") == "127.0.0.1"
     interfaces = {"wg0": {"a": {"management_address": "127.0.0.5"}, "b": {"management_address": None}}}
-    controller_route.annotate(interfaces)
+    pipeline.annotate_controller_addresses(interfaces, controller_route.source_address)
     assert [m["controller_address"] for m in interfaces["wg0"].values()] == ["127.0.0.1", None]
