@@ -9,9 +9,14 @@ See plugins/modules/converge.py for the documentation."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shlex
 
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import paths, preshared_keys
 
 BACKPORTS_REPO = "deb http://archive.debian.org/debian buster-backports main"
 
@@ -26,7 +31,8 @@ ARGUMENT_SPEC = dict(
     # the fleet action's slices for this host, as data or as its JSON strings
     plan=dict(type="raw"),
     routing=dict(type="raw"),
-    preshared_keys=dict(type="raw", no_log=True),
+    # the name of the registered fleet result: the keys themselves are never an argument
+    preshared_keys_from=dict(type="str"),
     uplink=dict(type="str"),
     uplink6=dict(type="str"),
 )
@@ -130,7 +136,7 @@ class ActionModule(ActionBase):
         platform = args["prepared"].get("platform") or {}
         plan = _loads(args["plan"], {})
         routing = _loads(args["routing"], [])
-        preshared = _loads(args["preshared_keys"], {})
+        preshared = dict(self._host_preshared_keys())
         routing_needed = (any(r.get("forwarding") or r.get("gateway") for r in routing)
                           or platform.get("ufw_active") or platform.get("routing_managed"))
         results = {}
@@ -141,9 +147,51 @@ class ActionModule(ActionBase):
                     routing_args[key] = args[key]
             results["routing"] = self._call("forwarding, NAT and ufw", "fleetnet.wireguard.routing", routing_args)
         for ifname in sorted(plan):
-            # the plan holds the interface module's arguments, the preshared keys too: handed on as they are
-            results[ifname] = self._call("apply %s" % ifname, "fleetnet.wireguard.interface",
-                                         dict(plan[ifname], **(preshared.get(ifname) or {})))
+            # the plan holds the interface module's arguments; this host's preshared keys
+            # ({"preshared_keys": new ones, "keep_preshared_keys": [...]}) are added here
+            desired = dict(plan[ifname], **(preshared.pop(ifname, None) or {}))
+            new = desired.pop("preshared_keys", None) or {}
+            staged = None
+            if new:
+                desired["new_preshared_keys"] = sorted(new)
+                if not self._task.check_mode:
+                    staged = desired["preshared_keys_file"] = self._stage_preshared_keys(desired, ifname, new)
+            del new  # held no longer than needed: the host has them now
+            try:
+                results[ifname] = self._call("apply %s" % ifname, "fleetnet.wireguard.interface", desired)
+            except StepFailed:
+                if staged:  # the module takes the file first thing; this is for a module that never ran
+                    with contextlib.suppress(Exception):  # the step's own failure is the one to report
+                        self._low_level_execute_command("rm -f %s" % shlex.quote(staged), sudoable=True)
+                raise
         for ifname in sorted(set(platform.get("managed_interfaces") or []) - set(plan)):
             results[ifname] = self._call("remove %s" % ifname, "fleetnet.wireguard.interface", {"name": ifname, "state": "absent"})
         return {"results": results, "restarted": sorted(i for i, r in results.items() if r.get("restarted"))}
+
+    # ------------------------------------------------------- preshared keys
+
+    def _host_preshared_keys(self):
+        """This host's preshared keys, {ifname: {"preshared_keys": new ones, "keep_preshared_keys": [...]}},
+        read from the registered fleet result named by preshared_keys_from:
+        never a task argument, which every callback plugin receives."""
+        name = self._args["preshared_keys_from"]
+        if not name:
+            return {}
+        fleet = self._vars.get(name) or {}
+        return _loads((fleet.get("preshared_keys") or {}).get(self._vars.get("inventory_hostname")), {})
+
+    def _stage_preshared_keys(self, desired, ifname, keys):
+        """Write an interface's new preshared keys through the connection's
+        standard input into a 0600 file next to the config (made so by umask
+        before it exists), for the interface module to take. No module
+        argument, module file or temp file holds them, pipelining or not.
+        -> the file's path"""
+        config_dir = os.path.dirname(desired.get("config_path") or paths.config_path(ifname))
+        path = preshared_keys.staged_path(config_dir, ifname)
+        command = "umask 077 && mkdir -p %s && rm -f %s && cat > %s" % (
+            shlex.quote(config_dir), shlex.quote(path), shlex.quote(path))
+        res = self._low_level_execute_command(command, sudoable=True, in_data=preshared_keys.format_staged(keys).encode("ascii"))
+        if res.get("rc") != 0:
+            raise StepFailed("stage the preshared keys of %s" % ifname, {"msg": "writing %s failed (rc=%s): %s" % (
+                path, res.get("rc"), (res.get("stderr") or res.get("stdout") or "").strip())})
+        return path

@@ -32,6 +32,13 @@ PRESHARED = dict(
     keep_preshared_keys=dict(type="list", elements="str", default=[], no_log=False),
 )
 
+# how the converge action hands new preshared keys over instead: in a file it
+# wrote over the connection's stdin, never as arguments (see preshared_keys.py)
+STAGED_PRESHARED = dict(
+    new_preshared_keys=dict(type="list", elements="str", default=[], no_log=False),
+    preshared_keys_file=dict(type="path"),
+)
+
 INTERFACE = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -42,7 +49,7 @@ INTERFACE = dict(
     peers=dict(type="list", elements="dict", default=[], options=PEER),
     enabled=dict(type="bool", default=True),
     remove_key=dict(type="bool", default=False),
-    **dict(OPTIONS, **PRESHARED)
+    **dict(OPTIONS, **PRESHARED, **STAGED_PRESHARED)
 )
 
 # one entry of fleetnet.wireguard.routing's interfaces: what one interface needs of the host's routing

@@ -31,15 +31,26 @@ def read_public_key(path):
     return wg_keys.public_key(text.strip())
 
 
-def wanted_preshared_keys(p, directory, peer_keys):
+# In check mode, the value of a new key that was not staged: it is never
+# written, and its fingerprint matches no stored key, so the peer counts as changing.
+NEW_IN_CHECK_MODE = "(new key)"
+
+
+def wanted_preshared_keys(p, directory, peer_keys, check_mode=False):
     """-> ({peer public key: key} wanted on disk, {...} on disk now). Messages
-    name peers, never keys."""
+    name peers, never keys. The keys of preshared_keys_file are in
+    preshared_keys by now (the module's main reads the file)."""
     stored = preshared_keys.read_dir(directory)
     wanted = {}
     for key in p["keep_preshared_keys"]:
         if key not in stored:
             raise ValueError("keep_preshared_keys: no preshared key is stored for peer %s; give one in preshared_keys" % key)
         wanted[key] = stored[key]
+    for key in p.get("new_preshared_keys") or []:
+        if key not in p["preshared_keys"]:
+            if not check_mode:
+                raise ValueError("new_preshared_keys: preshared_keys_file holds no key for peer %s" % key)
+            wanted[key] = NEW_IN_CHECK_MODE
     for key, value in p["preshared_keys"].items():
         if not wg_keys.is_valid_key(str(value).strip()):
             raise ValueError("preshared_keys: the key given for peer %s is not a base64 32-byte key (wg genpsk makes one)" % key)
@@ -83,7 +94,8 @@ class Present(Operation):
         if public_key is None and not self.check_mode:
             raise ValueError("%s holds no private key: run fleetnet.wireguard.keypair for %s first" % (key_path, p["name"]))
         self.psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
-        self.wanted_psk, self.stored_psk = wanted_preshared_keys(p, self.psk_dir, [peer["public_key"] for peer in p["peers"]])
+        self.wanted_psk, self.stored_psk = wanted_preshared_keys(p, self.psk_dir, [peer["public_key"] for peer in p["peers"]],
+                                                                 self.check_mode)
         hook = preshared_keys.loader_hook(os.path.dirname(config_path), p["name"]) if self.wanted_psk else None
         new_cfg = interface_config.build(p, key_path, hook)
         self.new_text = wg_config.render(new_cfg, header=interface_config.HEADER)

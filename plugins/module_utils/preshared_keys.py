@@ -4,8 +4,12 @@ A preshared key adds a symmetric secret to the handshake, so a recording of
 today's traffic stays safe from a future break of Curve25519. Both ends of a
 pair must hold the same key, so unlike a private key it has to travel: the
 controller makes it (only when a pair has none, or the two ends disagree, or
-it is rotated), hands it to both hosts in the same run as a no_log module
-argument, and never writes it on the controller. What the controller learns
+it is rotated), hands it to both hosts in the same run, and never writes it
+on the controller. It never travels as a task or module argument (callback
+plugins see the former, and without pipelining the latter lands in a file in
+the host's temp directory): the converge action writes it over the
+connection's standard input into a 0600 file next to its destination
+(staged_path), and the interface module reads that file and removes it at once. What the controller learns
 from the hosts on every run is a fingerprint per peer, which tells whether
 the two ends agree without revealing the key.
 
@@ -69,6 +73,34 @@ def write_dir(directory, wanted, stored, parents=()):
     for peer in set(stored) - set(wanted):
         os.unlink(os.path.join(directory, file_name(peer)))
     return True
+
+
+def staged_path(config_dir, ifname):
+    """Where the converge action puts an interface's new preshared keys for
+    the interface module to take: in the 0700 config directory next to their
+    destination, not in a temp directory, and not under <if>.psk.d/ (which
+    holds installed keys only)."""
+    return os.path.join(config_dir, ".%s.psk.new" % ifname)
+
+
+def format_staged(keys):
+    """{peer public key: key} as the staged file's lines."""
+    return "".join("%s %s\n" % (peer, key) for peer, key in sorted(keys.items()))
+
+
+def take_staged(path):
+    """Read the staged keys and remove the file at once. -> {peer public key: key}"""
+    text = files.read_text(path)
+    if text is None:
+        raise ValueError("preshared_keys_file: %s does not exist (the keys are staged by fleetnet.wireguard.converge)" % path)
+    os.unlink(path)
+    keys = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if len(fields) != 2:
+            raise ValueError("preshared_keys_file: line %d is not '<peer public key> <preshared key>'" % lineno)
+        keys[fields[0]] = fields[1]
+    return keys
 
 
 def fingerprint(key):

@@ -80,11 +80,15 @@ options:
   uplink6:
     description: With O(stage=apply), passed to M(fleetnet.wireguard.routing).
     type: str
-  preshared_keys:
+  preshared_keys_from:
     description:
-      - With O(stage=apply), this host's preshared keys by interface, as the
-        C(preshared_keys) result of M(fleetnet.wireguard.fleet) holds them. Given to M(fleetnet.wireguard.interface), never shown.
-    type: raw
+      - With O(stage=apply), the name of the variable registered by the M(fleetnet.wireguard.fleet) task (such as
+        V(wireguard__fleet)); this host's preshared keys are read from its RV(fleetnet.wireguard.fleet#module:preshared_keys).
+      - The keys are never task or module arguments (callback plugins receive every task's arguments, and without
+        pipelining a module's arguments are a file in the host's temp directory). New keys are written through the
+        connection's standard input into a C(0600) file next to the interface's config, which
+        M(fleetnet.wireguard.interface) reads and removes at once (O(fleetnet.wireguard.interface#module:preshared_keys_file)).
+    type: str
 """
 
 EXAMPLES = r"""

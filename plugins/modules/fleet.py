@@ -130,6 +130,14 @@ preshared_keys:
     - With O(as_json), each host's value is that dict as a JSON string.
   returned: with stage=plan
   type: dict
+preshared_keys:
+  description:
+    - For each managed host, for each interface, a new preshared key or V(keep) by peer public key (with
+      C(wireguard_preshared_keys)). With O(as_json), each host's value is a JSON string.
+    - The whole result is censored in any output when it holds a new key. M(fleetnet.wireguard.converge) reads it from
+      the registered result (O(fleetnet.wireguard.converge#module:preshared_keys_from)), never as a task argument.
+  returned: with stage=plan
+  type: dict
 exports:
   description: For each unmanaged device, for each interface, the paths of its config (C(conf)), QR code image (C(png))
     and QR code for a terminal (C(txt)) under O(key_dir)C(/export/). These files hold the device's private key.

@@ -97,6 +97,20 @@ options:
     type: list
     elements: str
     default: []
+  new_preshared_keys:
+    description:
+      - Peers (public keys) that get a new preshared key from O(preshared_keys_file). In check mode, where no file is
+        written, they count as changing; otherwise the task fails if the file lacks one of them.
+    type: list
+    elements: str
+    default: []
+  preshared_keys_file:
+    description:
+      - A file on the host with new preshared keys, one C(<peer public key> <preshared key>) line each, which the module
+        reads and removes before anything else. M(fleetnet.wireguard.converge) writes it (mode C(0600), next to the
+        config) through the connection's standard input, so a key is never a task or module argument nor in any
+        temp file, whatever the pipelining setting. The keys are added to O(preshared_keys).
+    type: path
   mtu:
     description: Interface MTU.
     type: int
@@ -193,12 +207,20 @@ public_key:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, interface_apply
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, interface_apply, preshared_keys
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
     module = AnsibleModule(argument_spec=host_args.INTERFACE, supports_check_mode=True)
+    if module.params["preshared_keys_file"]:
+        # first of all: the file must not outlive this task, whatever fails next
+        try:
+            staged = preshared_keys.take_staged(module.params["preshared_keys_file"])
+        except (OSError, ValueError) as exc:
+            module.fail_json(msg=str(exc))
+        module.no_log_values.update(staged.values())  # masked in any output, as no_log arguments are
+        module.params["preshared_keys"] = dict(module.params["preshared_keys"], **staged)
     execute(module, interface_apply.operation)
 
 

@@ -37,6 +37,7 @@ SCENARIOS = {
     "gateway": BOOKWORM,
     "changes": BOOKWORM,
     "diagnose": BOOKWORM,
+    "secrets": BOOKWORM,
 }
 
 

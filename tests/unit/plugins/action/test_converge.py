@@ -65,10 +65,20 @@ def modules(answers):
     return Modules(table)
 
 
-def converge(args, answers=None, check=False):
+def converge(args, answers=None, check=False, fleet=None, commands=None):
+    """fleet: the registered fleet result the role names in preshared_keys_from;
+    commands: records _low_level_execute_command's calls (the connection is the edge)."""
     stub = modules(answers or {})
     plugin = make_action(ActionModule, args, check=check, modules=stub, action="fleetnet.wireguard.converge")
-    return plugin.run(task_vars={"inventory_hostname": "a"}), stub
+    if commands is not None:
+        def execute(cmd, sudoable=True, in_data=None, **dummy):
+            commands.append((cmd, sudoable, in_data))
+            return {"rc": 0, "stdout": "", "stderr": ""}
+        plugin._low_level_execute_command = execute
+    task_vars = {"inventory_hostname": "a"}
+    if fleet is not None:
+        task_vars["wireguard__fleet"] = fleet
+    return plugin.run(task_vars=task_vars), stub
 
 
 @pytest.mark.parametrize("name, args, answers, calls, expected", PREPARE, ids=[c[0] for c in PREPARE])
@@ -106,17 +116,14 @@ APPLY = [
     ("a mesh member: its interface, no routing",
      {"plan": {"wg0": WG0}, "routing": ROUTING}, {}, [("interface", dict(WG0))]),
     ("the slices as JSON strings, as the role passes them",
-     {"plan": json.dumps({"wg0": WG0}), "routing": json.dumps(ROUTING), "preshared_keys": json.dumps(PSK_WG0)}, {},
-     [("interface", dict(WG0, **PSK_WG0["wg0"]))]),
+     {"plan": json.dumps({"wg0": WG0}), "routing": json.dumps(ROUTING)}, {},
+     [("interface", dict(WG0))]),
     ("a hub forwards: routing first, with the uplinks",
      {"plan": {"wg0": WG0}, "routing": HUB_ROUTING, "uplink": "eth0", "uplink6": "eth1"}, {},
      [("routing", {"interfaces": HUB_ROUTING, "uplink": "eth0", "uplink6": "eth1"}), ("interface", dict(WG0))]),
     ("ufw active: routing opens the port even without forwarding",
      {"plan": {"wg0": WG0}, "routing": ROUTING, "prepared": prepared(ufw_active=True)}, {},
      [("routing", {"interfaces": ROUTING}), ("interface", dict(WG0))]),
-    ("preshared keys join the interface's arguments as the plan gave them",
-     {"plan": {"wg0": WG0}, "routing": ROUTING, "preshared_keys": {"wg0": {"preshared_keys": {}, "keep_preshared_keys": [KEY_B]}}}, {},
-     [("interface", dict(WG0, preshared_keys={}, keep_preshared_keys=[KEY_B]))]),
     ("an interface the inventory dropped is removed",
      {"plan": {}, "routing": [], "prepared": prepared(managed_interfaces=["wg0", "wg1"], routing_managed=True)}, {},
      [("routing", {"interfaces": []}), ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
@@ -159,3 +166,60 @@ def test_a_failed_step_stops_the_task_and_is_named():
 def test_arguments_are_checked_by_the_argument_spec(args, message):
     with pytest.raises(AnsibleActionFail, match=message):
         converge(args)
+
+
+# ---------------------------------------------------- preshared keys: how they travel
+
+def fleet_result(by_if):
+    """The registered fleet result as the role's plan task leaves it (as_json)."""
+    return {"preshared_keys": {"a": json.dumps(by_if), "b": json.dumps({"wg0": {"preshared_keys": {KEY_A: "other"}}})}}
+
+
+def test_kept_preshared_keys_join_the_interface_arguments_and_nothing_is_staged():
+    commands = []
+    result, stub = converge({"stage": "apply", "prepared": prepared(), "plan": {"wg0": WG0}, "routing": ROUTING,
+                             "preshared_keys_from": "wireguard__fleet"},
+                            fleet=fleet_result({"wg0": {"preshared_keys": {}, "keep_preshared_keys": [KEY_B]}}), commands=commands)
+    assert not result.get("failed"), result
+    assert stub.args_of("fleetnet.wireguard.interface") == [dict(WG0, keep_preshared_keys=[KEY_B])]
+    assert commands == []
+
+
+def test_new_preshared_keys_go_over_stdin_into_a_private_file_never_into_arguments():
+    commands = []
+    result, stub = converge({"stage": "apply", "prepared": prepared(), "plan": {"wg0": WG0}, "routing": ROUTING,
+                             "preshared_keys_from": "wireguard__fleet"},
+                            fleet=fleet_result({"wg0": PSK_WG0["wg0"]}), commands=commands)
+    assert not result.get("failed"), result
+    [(cmd, sudoable, in_data)] = commands
+    assert in_data == ("%s %s\n" % (KEY_B, PSK)).encode("ascii") and PSK not in cmd
+    assert cmd.startswith("umask 077 && ") and cmd.endswith("cat > /etc/wireguard/.wg0.psk.new") and sudoable
+    [args] = stub.args_of("fleetnet.wireguard.interface")
+    assert args == dict(WG0, keep_preshared_keys=[], new_preshared_keys=[KEY_B], preshared_keys_file="/etc/wireguard/.wg0.psk.new")
+    assert PSK not in json.dumps(stub.calls) and PSK not in json.dumps(result)
+
+
+def test_check_mode_stages_nothing_and_names_the_peers_that_would_change():
+    commands = []
+    result, stub = converge({"stage": "apply", "prepared": prepared(), "plan": {"wg0": WG0}, "routing": ROUTING,
+                             "preshared_keys_from": "wireguard__fleet"},
+                            check=True, fleet=fleet_result({"wg0": PSK_WG0["wg0"]}), commands=commands)
+    assert not result.get("failed"), result
+    assert commands == []
+    assert stub.args_of("fleetnet.wireguard.interface") == [dict(WG0, keep_preshared_keys=[], new_preshared_keys=[KEY_B])]
+
+
+def test_a_failed_apply_removes_the_staged_file_and_a_failed_staging_stops_before_the_module():
+    commands = []
+    result, dummy = converge({"stage": "apply", "prepared": prepared(), "plan": {"wg0": WG0}, "routing": ROUTING,
+                              "preshared_keys_from": "wireguard__fleet"},
+                             {"interface": {"failed": True, "msg": "module crashed"}},
+                             fleet=fleet_result({"wg0": PSK_WG0["wg0"]}), commands=commands)
+    assert result["failed"] and [c[0] for c in commands][1] == "rm -f /etc/wireguard/.wg0.psk.new"
+    stub = modules({})
+    plugin = make_action(ActionModule, {"stage": "apply", "prepared": prepared(), "plan": {"wg0": WG0}, "routing": ROUTING,
+                                        "preshared_keys_from": "wireguard__fleet"}, modules=stub, action="fleetnet.wireguard.converge")
+    plugin._low_level_execute_command = lambda *a, **k: {"rc": 1, "stdout": "", "stderr": "Permission denied"}
+    result = plugin.run(task_vars={"inventory_hostname": "a", "wireguard__fleet": fleet_result({"wg0": PSK_WG0["wg0"]})})
+    assert result["failed"] and result["step"] == "stage the preshared keys of wg0" and "Permission denied" in result["msg"]
+    assert stub.args_of("fleetnet.wireguard.interface") == [] and PSK not in json.dumps(result)
