@@ -127,15 +127,10 @@ preshared_keys:
       O(fleetnet.wireguard.interface#module:preshared_keys) (new keys) and
       O(fleetnet.wireguard.interface#module:keep_preshared_keys) (peers that keep the key the host holds) arguments.
     - When a new key is in it, the whole result is hidden from output (no_log).
+    - M(fleetnet.wireguard.converge) reads it from the registered result
+      (O(fleetnet.wireguard.converge#module:preshared_keys_from)), never as a task argument, and hands new keys to the
+      host over the connection's standard input.
     - With O(as_json), each host's value is that dict as a JSON string.
-  returned: with stage=plan
-  type: dict
-preshared_keys:
-  description:
-    - For each managed host, for each interface, a new preshared key or V(keep) by peer public key (with
-      C(wireguard_preshared_keys)). With O(as_json), each host's value is a JSON string.
-    - The whole result is censored in any output when it holds a new key. M(fleetnet.wireguard.converge) reads it from
-      the registered result (O(fleetnet.wireguard.converge#module:preshared_keys_from)), never as a task argument.
   returned: with stage=plan
   type: dict
 exports:
