@@ -9,8 +9,20 @@ IMAGES=${FLEETNET_IMAGES:-bookworm}
 
 log() { printf '\n== %s\n' "$*"; }
 
+# FLEETNET_ONLY=containers|vms: prepare only what that family of scenarios needs
+ONLY=${FLEETNET_ONLY:-}
+VM_SUITES=${FLEETNET_VM_SUITES:-bullseye bookworm trixie}
+
 need_apt=()
-command -v dockerd >/dev/null || need_apt+=(docker.io)
+[ "$ONLY" = vms ] || command -v dockerd >/dev/null || need_apt+=(docker.io)
+if [ "$ONLY" != containers ]; then
+  command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
+  command -v qemu-img >/dev/null || need_apt+=(qemu-utils)
+  command -v vde_switch >/dev/null || need_apt+=(vde2)
+  command -v zstd >/dev/null || need_apt+=(zstd)
+  command -v xz >/dev/null || need_apt+=(xz-utils)
+  command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+fi
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 # ansible-test sanity skips its shellcheck test when the binary is missing
@@ -27,7 +39,7 @@ if [ "$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 1024)" -lt 1
   sysctl -qw fs.inotify.max_user_instances=1024 || true
 fi
 
-if ! docker info >/dev/null 2>&1; then
+if [ "$ONLY" != vms ] && ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   (setsid dockerd >/var/log/dockerd.log 2>&1 &)
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
@@ -49,6 +61,19 @@ scripts/setup-cores.sh
 mkdir -p .collections/ansible_collections/fleetnet
 ln -sfn "$ROOT" .collections/ansible_collections/fleetnet/wireguard
 
-for suite in $IMAGES; do
-  scripts/build-image.sh "$suite"
-done
+if [ "$ONLY" != vms ]; then
+  for suite in $IMAGES; do
+    scripts/build-image.sh "$suite"
+  done
+fi
+
+# VM images (cached): the suites together, mostly downloads and dpkg
+if [ "$ONLY" != containers ]; then
+  log "VM images: $VM_SUITES"
+  pids=()
+  for suite in $VM_SUITES; do
+    scripts/build-vm-image.sh "$suite" >/dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+fi

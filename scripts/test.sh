@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: unit tests of the pure logic, then each molecule scenario on
 # real systemd containers (FLEETNET_SUITES: the Debian releases of the default
-# scenario; FLEETNET_SCENARIOS: run only these).
+# scenario; FLEETNET_SCENARIOS: run only these), and the VM scenarios on QEMU
+# VMs of FLEETNET_VM_SUITES (docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLEETNET_SUITES=${FLEETNET_SUITES:-"bookworm trixie"}
@@ -9,4 +10,8 @@ export FLEETNET_SUITES=${FLEETNET_SUITES:-"bookworm trixie"}
 export FLEETNET_IMAGES=${FLEETNET_IMAGES:-"bullseye bookworm trixie"}
 scripts/setup.sh
 export PATH=$PWD/.venv/bin:$PATH
+# FLEETNET_ONLY=vms: only the QEMU VM scenarios; =containers: everything but them
+if [ "${FLEETNET_ONLY:-}" = vms ]; then
+  exec python -m pytest -ra tests/integration/test_molecule.py "$@"
+fi
 exec python -m pytest -ra tests/unit tests/integration "$@"

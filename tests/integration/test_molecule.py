@@ -10,7 +10,8 @@ succeeds when it finds no tests).
 The scenario's full log goes to tests/output/; a failure shows its tail.
 FLEETNET_SCENARIOS limits which run (space separated, "suite:scenario" or
 "scenario"; a name that is not listed is an error); FLEETNET_SUITES lists
-the Debian releases of the default scenario.
+the Debian releases of the default scenario, FLEETNET_VM_SUITES those of the
+QEMU VM scenario; FLEETNET_ONLY=containers|vms runs only one family.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "tests" / "output"
 SUITES = os.environ.get("FLEETNET_SUITES", "bookworm").split()
 BOOKWORM = ["bookworm"]
+VM_SUITES = os.environ.get("FLEETNET_VM_SUITES", "bullseye bookworm trixie").split()
+VM_SCENARIOS = ["vm"]  # QEMU VMs with kernel WireGuard; the others are containers
+ONLY = os.environ.get("FLEETNET_ONLY", "")  # containers, vms, or both when empty
 
 # Every molecule scenario CI runs, with the Debian releases it runs on.
 # Adding a scenario is one line here.
@@ -38,11 +42,14 @@ SCENARIOS = {
     "changes": BOOKWORM,
     "diagnose": BOOKWORM,
     "secrets": BOOKWORM,
+    "vm": VM_SUITES,
 }
 
 
 def _cases():
-    return ["%s:%s" % (suite, scenario) for scenario, suites in SCENARIOS.items() for suite in suites]
+    skipped_family = {"containers": "vms", "vms": "containers"}.get(ONLY)
+    return ["%s:%s" % (suite, scenario) for scenario, suites in SCENARIOS.items() for suite in suites
+            if ("vms" if scenario in VM_SCENARIOS else "containers") != skipped_family]
 
 
 def _wanted():
