@@ -77,7 +77,7 @@ def test_gateway_masquerade_is_on_nftables():
     assert hub.service("fleetnet-wireguard-nat").is_enabled
 
 
-def test_a_real_reboot_brings_the_tunnels_back_without_ansible():
+def test_tunnels_come_back_after_a_real_reboot():
     """The talk's failure story 2, on a kernel that really reboots: the hub
     goes down and comes back; its interface, forwarding, NAT and ufw rules
     return from what is on its disk, with no Ansible run."""
@@ -115,7 +115,7 @@ def test_a_real_reboot_brings_the_tunnels_back_without_ansible():
     assert re.search(r"10\.50\.0\.0/24.*masquerade", hub.check_output("nft list ruleset"))
 
 
-def test_check_mode_at_vvv_over_ssh_with_sudo_reports_a_change_makes_none_and_shows_no_key():
+def test_check_mode_at_vvv_changes_nothing_shows_no_key():
     """A new listen port in check mode, at -vvv, over SSH as the sudo user:
     reported as a change, applied nowhere, and no private key in the output.
     (The plain re-run with changed=0 is molecule's idempotence step.)"""
