@@ -11,6 +11,7 @@ from __future__ import annotations
 
 DKMS_PACKAGE = "wireguard-dkms"
 REBOOT_FILES = ("/run/reboot-required", "/run/reboot-required.pkgs")
+LOADED_VERSION = "/sys/module/wireguard/version"
 
 
 def plan(loaded_version, installed_version, reboot_packages, active_units):

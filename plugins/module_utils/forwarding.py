@@ -8,6 +8,7 @@ from __future__ import annotations
 
 SYSCTL_FILE = "/etc/sysctl.d/90-fleetnet-wireguard.conf"
 KEYS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
+PROC_SYS = "/proc/sys/"
 HEADER = "# Managed by fleetnet.wireguard: this host forwards tunnel traffic.\n"
 
 
@@ -16,7 +17,7 @@ def render():
 
 
 def proc_path(key):
-    return "/proc/sys/" + key.replace(".", "/")
+    return PROC_SYS + key.replace(".", "/")
 
 
 def plan(enabled, file_text, live_values):

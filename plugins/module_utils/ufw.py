@@ -51,3 +51,9 @@ def delete_args(rule):
     if words[0] == "route":
         return ["route", "delete"] + words[1:]
     return ["delete"] + words
+
+
+def add_args(rule):
+    """The argv (after `ufw`) that adds a rule, keeping its comment one word."""
+    head, sep, comment = rule.partition(" comment ")
+    return head.split() + (["comment", comment.strip("'")] if sep else [])

@@ -56,46 +56,15 @@ reason:
   type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import dkms, files, paths
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.dkms_apply import DkmsReload
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
-    loaded = (files.read_text("/sys/module/wireguard/version") or "").strip() or None
-    rc, out, dummy = module.run_command(["modinfo", "-F", "version", "wireguard"])
-    installed = out.strip() if rc == 0 and out.strip() else None
-    pkgs = files.read_text(dkms.REBOOT_FILES[1])
-    dummy, units, dummy = module.run_command(["systemctl", "list-units", paths.UNIT_PATTERN, "--state=active", "--plain", "--no-legend"])
-    active = [line.split()[0] for line in units.splitlines() if line.strip()]
-    decision = dkms.plan(loaded, installed, None if pkgs is None else pkgs.splitlines(), active)
-    changed = decision["action"] != "none" or decision["clear_reboot_flag"]
-    result = dict(changed=changed, action=decision["action"], restarted=decision["restart"],
-                  reboot_flag_cleared=decision["clear_reboot_flag"], reason=decision["reason"])
-    if module.check_mode or not changed:
-        module.exit_json(**result)
-
-    def run(argv):
-        rc, out, err = module.run_command(argv)
-        if rc != 0:
-            module.fail_json(msg="%s failed: %s" % (" ".join(argv), (err or out).strip()), **result)
-
-    if decision["action"] == "reload":
-        for unit in decision["restart"]:
-            run(["systemctl", "stop", unit])
-        run(["rmmod", "wireguard"])
-    if decision["action"] in ("load", "reload"):
-        run(["modprobe", "wireguard"])
-        for unit in decision["restart"]:
-            run(["systemctl", "start", unit])
-    if decision["clear_reboot_flag"]:
-        for path in dkms.REBOOT_FILES:
-            if os.path.exists(path):
-                os.unlink(path)
-    module.exit_json(**result)
+    execute(module, DkmsReload)
 
 
 if __name__ == "__main__":

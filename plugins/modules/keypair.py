@@ -85,7 +85,9 @@ action:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import keyfile, paths
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import keyfile
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.keypair_apply import KeyPair
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
@@ -98,23 +100,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    path = p["path"] or paths.private_key_path(p["interface"])
-    config_path = paths.config_path(p["interface"]) if p["config_path"] is None else p["config_path"]
-    try:
-        result = keyfile.apply(path, p["regenerate"], config_path, module.check_mode)
-    except (keyfile.KeyFileError, OSError) as exc:
-        module.fail_json(msg=str(exc), path=path)
-    if result["previous_public_key"] is None:
-        del result["previous_public_key"]
-    if module._diff and result["changed"]:
-        result["diff"] = {
-            "before_header": path, "after_header": path,
-            "before": "public_key: %s\n" % (result.get("previous_public_key") or "(none)"),
-            "after": "public_key: %s\n" % (result["public_key"] or "(new key)"),
-        }
-    result["public_key"] = result["public_key"] or ""
-    module.exit_json(**result)
+    execute(module, KeyPair)
 
 
 if __name__ == "__main__":

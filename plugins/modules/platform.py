@@ -96,78 +96,16 @@ routing_managed:
   type: bool
 """
 
-import os
-import platform
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, paths, preshared_keys, ufw
-
-
-def container_kind(module):
-    detect = module.get_bin_path("systemd-detect-virt")
-    if detect:
-        rc, out, dummy = module.run_command([detect, "--container"])
-        if rc == 0 and out.strip() not in ("", "none"):
-            return out.strip()
-    for marker, kind in (("/.dockerenv", "docker"), ("/run/.containerenv", "podman"), ("/proc/vz", "openvz")):
-        if os.path.exists(marker) and not (marker == "/proc/vz" and os.path.exists("/proc/bc")):
-            return kind
-    return None
-
-
-def preshared_key_fingerprints(interfaces):
-    """{interface: {peer public key: fingerprint}}: whether both ends of a pair
-    hold the same preshared key, told without the key leaving the host."""
-    out = {}
-    for ifname in interfaces:
-        stored = preshared_keys.read_dir(preshared_keys.directory(paths.CONFIG_DIR, ifname))
-        if stored:
-            out[ifname] = {peer: preshared_keys.fingerprint(key) for peer, key in stored.items()}
-    return out
-
-
-def has_candidate(module, package):
-    """Whether apt can install the package (Debian 11 has no wireguard-go, for one)."""
-    rc, out, dummy = module.run_command(["apt-cache", "policy", package])
-    candidates = [line.split(":", 1)[1].strip() for line in out.splitlines() if line.strip().startswith("Candidate:")]
-    return rc == 0 and bool(candidates) and candidates[0] != "(none)"
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.platform_facts import Platform
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(dns=dict(type="bool", default=False), firewall_tool=dict(type="bool", default=False)),
                            supports_check_mode=True)
-    try:
-        with open("/etc/os-release") as handle:
-            distribution, major = install_plan.parse_os_release(handle.read())
-    except OSError:
-        distribution, major = "", 0
-    modinfo = module.get_bin_path("modinfo")
-    module_available = bool(modinfo) and module.run_command([modinfo, "-F", "version", "wireguard"])[0] == 0
-    rc, out, dummy = module.run_command(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n",
-                                         install_plan.TOOLS, install_plan.USERSPACE, install_plan.DKMS, "openresolv"])
-    facts = dict(
-        module_loaded=os.path.isdir("/sys/module/wireguard"),
-        module_available=module_available,
-        container=container_kind(module),
-        kernel_release=platform.release(),
-        distribution=distribution,
-        distribution_major=major,
-        installed=install_plan.parse_dpkg_query(out),
-        dns=module.params["dns"],
-        firewall_tool=module.params["firewall_tool"],
-        has_firewall_tool=bool(module.get_bin_path("iptables") or module.get_bin_path("nft")),
-    )
-    ufw_bin = module.get_bin_path("ufw")
-    ufw_active = bool(ufw_bin) and ufw.is_active(module.run_command([ufw_bin, "status"])[1])
-    routing_managed = any(os.path.exists(p) for p in (forwarding.SYSCTL_FILE, nat.UNIT_PATH, nat.SCRIPT_PATH))
-    managed = sorted(ifname for ifname in map(paths.interface_of, files.list_dir(paths.CONFIG_DIR)) if ifname
-                     and interface_config.HEADER in (files.read_text(paths.config_path(ifname)) or "").split("\n", 1)[0])
-    decision = install_plan.decide(facts)
-    # with backports not enabled yet, apt cannot know; the install task will tell
-    decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(module, p)]
-    module.exit_json(changed=False, ufw_active=ufw_active, routing_managed=routing_managed, managed_interfaces=managed,
-                     preshared_key_fingerprints=preshared_key_fingerprints(managed), **decision)
+    execute(module, Platform)
 
 
 if __name__ == "__main__":
