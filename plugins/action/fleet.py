@@ -82,7 +82,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, problems=problems.errors, msg="%d problem(s) in the WireGuard inventory, nothing was changed:\n%s" % (
                 len(problems.errors), "\n".join(format_problem(p) for p in problems.errors)))
             return result
-        for key in ("members", "interfaces", "firewall_hosts", "dns_hosts", "unmanaged"):
+        for key in ("members", "interfaces", "firewall_hosts", "dns_hosts", "unmanaged", "sites"):
             result[key] = run[key]
         if args["stage"] == "validate":
             # every peer and interface this run removes, shown before any host changes (in check mode too)

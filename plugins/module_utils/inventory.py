@@ -26,10 +26,11 @@ _IFNAME = re.compile(r"^[a-zA-Z0-9_=+.-]{1,15}$")
 MEMBER_KEYS = (
     "address", "port", "endpoint", "port_forwarded", "topology", "hub", "network", "unmanaged",
     "allowed_ips", "via_hub", "persistent_keepalive", "public_key", "gateway",
-    "management_address", "keep_management_path", "preshared_keys",
+    "management_address", "keep_management_path", "preshared_keys", "site", "site_endpoint",
 ) + tuple(host_args.OPTIONS)
 # keys that describe the network as a whole and may sit in group vars
-_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path", "preshared_keys")
+_HOST_WIDE_KEYS = ("endpoint", "unmanaged", "gateway", "management_address", "keep_management_path", "preshared_keys",
+                   "site", "site_endpoint")
 # connections that do not go over the network: a tunnel cannot cut them off
 _LOCAL_CONNECTIONS = ("local", "docker", "community.docker.docker", "community.docker.docker_api",
                       "lxc", "community.general.lxc", "chroot", "community.general.chroot",
@@ -103,12 +104,13 @@ def _member_settings(hostvars):
         for k in _HOST_WIDE_KEYS:
             if settings[k] is None:
                 settings[k] = hostvars.get("wireguard_" + k)
-        if extra.get("endpoint") is None and settings["endpoint"]:
-            # the host's address, with this interface's own port
-            try:
-                settings["endpoint"] = endpoint.parse(settings["endpoint"])[0]
-            except endpoint.EndpointError:
-                pass  # reported on the host-wide variable
+        for key in ("endpoint", "site_endpoint"):
+            if extra.get(key) is None and settings[key]:
+                # the host's address, with this interface's own port
+                try:
+                    settings[key] = endpoint.parse(settings[key])[0]
+                except endpoint.EndpointError:
+                    pass  # reported on the host-wide variable
         found.append((extra.get("name"), settings, "wireguard_interfaces[%d]." % index))
     return found
 
@@ -138,6 +140,8 @@ def normalize_member(host, ifname, s, prefix, problems):
         "address_prefixlens": {str(a.ip): a.network.prefixlen for a in addresses if a.network.prefixlen < a.max_prefixlen},
         "port": port,
         "endpoint": None,
+        "site": None,
+        "site_endpoint": None,
         "hub": s.get("hub") or None,
         "topology": s.get("topology") or None,
         "network": _prefixes(host, v("network"), s.get("network"), problems),
@@ -162,18 +166,13 @@ def normalize_member(host, ifname, s, prefix, problems):
                            "set the address the controller connects to, or leave it unset")
     if member["topology"] is not None and member["topology"] not in TOPOLOGIES:
         problems.error(host, v("topology"), "unknown topology %r" % (member["topology"],), "use mesh or star")
-    if s.get("endpoint") not in (None, ""):
-        try:
-            ep_host, ep_port = endpoint.parse(s["endpoint"], port)
-        except endpoint.EndpointError as exc:
-            problems.error(host, v("endpoint"), str(exc), endpoint.FORMS)
-        else:
-            member["endpoint"] = endpoint.join(ep_host, ep_port)
-            member["endpoint_host"] = ep_host
-            if ep_port != port and not _as_bool(s.get("port_forwarded") or False):
-                problems.error(host, v("endpoint"), "peers would dial port %d but %s listens on %d" % (ep_port, host, port),
-                               "set %s to %d (or drop the port from the endpoint); if a NAT forwards %d to %d, "
-                               "say so with %s: true" % (v("port"), ep_port, ep_port, port, v("port_forwarded")))
+    for key in ("endpoint", "site_endpoint"):
+        _endpoint(host, key, s, port, member, v, problems)
+    member["site"] = str(s["site"]) if s.get("site") not in (None, "") else None
+    if member["site_endpoint"] and member["site"] is None:
+        problems.error(host, v("site_endpoint"), "%s has a site endpoint but names no site, so no peer would dial it" % host,
+                       "set %s to the name of the network %s is on (such as fra1), or remove %s" % (
+                           v("site"), member["site_endpoint"], v("site_endpoint")))
     keepalive = s.get("persistent_keepalive")
     if keepalive not in (None, ""):
         try:
@@ -192,6 +191,25 @@ def normalize_member(host, ifname, s, prefix, problems):
     if mtu is not None and not (str(mtu).isdigit() and 1280 <= int(mtu) <= 9000):
         problems.error(host, v("mtu"), "%r is not a usable MTU" % (mtu,), "use 1280-9000, or leave it unset for wg-quick to choose")
     return member
+
+
+def _endpoint(host, key, s, port, member, v, problems):
+    """Parse the endpoint ``key`` (endpoint or site_endpoint) into member[key]
+    and member[key + '_host']; its port must be the listen port unless a NAT
+    forwards it."""
+    if s.get(key) in (None, ""):
+        return
+    try:
+        ep_host, ep_port = endpoint.parse(s[key], port)
+    except endpoint.EndpointError as exc:
+        problems.error(host, v(key), str(exc), endpoint.FORMS)
+        return
+    member[key] = endpoint.join(ep_host, ep_port)
+    member[key + "_host"] = ep_host
+    if ep_port != port and not _as_bool(s.get("port_forwarded") or False):
+        problems.error(host, v(key), "peers would dial port %d but %s listens on %d" % (ep_port, host, port),
+                       "set %s to %d (or drop the port from the endpoint); if a NAT forwards %d to %d, "
+                       "say so with %s: true" % (v("port"), ep_port, ep_port, port, v("port_forwarded")))
 
 
 def is_exact_key(text):

@@ -144,6 +144,9 @@ def _summary(interfaces):
         "firewall_hosts": plan.firewall_hosts(interfaces),
         "dns_hosts": sorted({h for ms in interfaces.values() for h, m in ms.items() if m["options"].get("dns")}),
         "unmanaged": {i: sorted(h for h, m in ms.items() if m["unmanaged"]) for i, ms in interfaces.items()},
+        # for the status report: which links should run over a site's network
+        "sites": {i: {h: {"name": m["site"], "endpoint": m["site_endpoint"]} for h, m in ms.items() if m["site"]}
+                  for i, ms in interfaces.items()},
     }
 
 

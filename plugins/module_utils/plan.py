@@ -29,7 +29,8 @@ def firewall_hosts(interfaces):
 def _listen_port(m):
     """Unmanaged devices choose their own port, and so does a roaming spoke
     (no endpoint: nobody dials it) unless a port was asked for."""
-    if m["unmanaged"] or (topology.is_spoke(m) and not m["endpoint"] and not m["port_explicit"]):
+    dialled = m["endpoint"] or m.get("site_endpoint")
+    if m["unmanaged"] or (topology.is_spoke(m) and not dialled and not m["port_explicit"]):
         return None
     return m["port"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint as endpoint_parser, paths
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint as endpoint_parser, paths, topology
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_facts import handshake_age, short_key
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict import (
     FAULTS, IDLE, MISSING, NEVER, NO_DATA, NO_INTERFACE, NO_PEER, OK, ONE_WAY, STALE, UNMANAGED,
@@ -16,6 +16,7 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils.status_verdict 
 )
 
 ERROR, WARNING = "error", "warning"
+SITE, PUBLIC = topology.SITE, topology.PUBLIC
 
 
 def mdns_endpoints(summary):
@@ -67,6 +68,7 @@ class Fleet:
         # what the hosts' routing does, and which members are devices, per interface
         self.routing = {(h, r["name"]): r for h, rs in ((fleet_result or {}).get("routing") or {}).items() for r in rs}
         self.devices = {(h, i) for i, hs in ((fleet_result or {}).get("unmanaged") or {}).items() for h in hs}
+        self.sites = (fleet_result or {}).get("sites") or {}  # {ifname: {host: {name, endpoint}}}
         self.problems = (fleet_result or {}).get("problems") or []
         self.targeted = set(hosts) if hosts is not None else None
         self.keys = {}  # (ifname, host) -> public key the fleet expects
@@ -276,7 +278,45 @@ def _link_checks(fleet, ifname, link, out):
     note = _explain(fleet, ifname, link, (sa, sb), verdict, lost, out)
     _nat_checks(fleet, ifname, link, sa, sb, out)
     return {"hosts": [a, b], "verdict": verdict, "fault": verdict in FAULTS, "sides": {a: sa, b: sb},
-            "lost": [list(d) for d in lost], "note": note}
+            "lost": [list(d) for d in lost], "note": note, "path": _site_path(fleet, ifname, link, sa, sb, out)}
+
+
+def _site(fleet, host, ifname):
+    return (fleet.sites.get(ifname) or {}).get(host) or {}
+
+
+def _side_path(fleet, ifname, side, other):
+    """How ``side`` reaches ``other``: SITE when at other's site endpoint,
+    PUBLIC at any other address, None when it knows no endpoint. The live
+    endpoint (where the peer was last heard from) wins over the planned one."""
+    current = side["endpoint"]
+    if not current:
+        entry = next((p for p in (fleet.desired(side["host"], ifname) or {}).get("peers") or [] if p["name"] == other), {})
+        current = entry.get("endpoint")
+    if not current:
+        return None
+    site_endpoint = _site(fleet, other, ifname).get("endpoint")
+    if site_endpoint and endpoint_parser.split_live(current)[0] == endpoint_parser.split_live(site_endpoint)[0]:
+        return SITE
+    return PUBLIC
+
+
+def _site_path(fleet, ifname, link, sa, sb, out):
+    """The link's path (SITE when every end that dials uses the site
+    network); a link between two members of one site that runs over the
+    public path is flagged."""
+    paths = {s["host"]: _side_path(fleet, ifname, s, o["host"]) for s, o in ((sa, sb), (sb, sa))}
+    known = [p for p in paths.values() if p]
+    path = (PUBLIC if PUBLIC in known else SITE) if known else None
+    site_a, site_b = (_site(fleet, h, ifname) for h in link)
+    if site_a.get("name") and site_a.get("name") == site_b.get("name"):
+        for host, other in (link, link[::-1]):
+            if paths[host] == PUBLIC and _site(fleet, other, ifname).get("endpoint"):
+                out.add("public_path_in_site", WARNING, "%s and %s are both in site %s but %s reaches %s over the public path" % (
+                    link[0], link[1], site_a["name"], host, other),
+                    "re-run the site playbook (it sets %s's site endpoint %s on %s); if it stays, check that %s answers there" % (
+                        other, _site(fleet, other, ifname)["endpoint"], host, other), ifname, host, link)
+    return path
 
 
 def _explain(fleet, ifname, link, sides, verdict, lost, out):

@@ -42,11 +42,11 @@ def render_table(ifname, network):
     title = "%s: %d link%s" % (ifname, len(links), "" if len(links) == 1 else "s")
     if counts:
         title += ": " + ", ".join("%d %s" % (counts[v], v) for v in VERDICTS if v in counts)
-    rows = [("LINK (A - B)", "VERDICT", "HANDSHAKE A / B", "A->B SENT / GOT", "B->A SENT / GOT", "NOTE")]
+    rows = [("LINK (A - B)", "VERDICT", "PATH", "HANDSHAKE A / B", "A->B SENT / GOT", "B->A SENT / GOT", "NOTE")]
     for link in links:
         a, b = link["hosts"]
         sa, sb = link["sides"][a], link["sides"][b]
-        rows.append(("%s - %s" % (a, b), link["verdict"], "%s / %s" % (_side_age(sa), _side_age(sb)),
+        rows.append(("%s - %s" % (a, b), link["verdict"], link.get("path") or "-", "%s / %s" % (_side_age(sa), _side_age(sb)),
                      _direction(sa, sb), _direction(sb, sa), link["note"]))
     if len(rows) == 1:
         return title + "\n(no links expected)"

@@ -43,6 +43,25 @@ def is_spoke(member):
     return bool(member["hub"]) and member["hub"] != member["host"]
 
 
+SITE, PUBLIC = "site", "public"
+
+
+def dial(me, other):
+    """Where ``me`` reaches ``other``: (endpoint or None, SITE | PUBLIC | None).
+
+    Hosts that name the same site talk over the site's network when the
+    other one has an address there (wireguard_site_endpoint); everyone else
+    dials the public endpoint. A host with only a site endpoint is therefore
+    reachable from its own site alone. The one place that chooses, used by
+    the peer entries, the keepalive, validation and the status report."""
+    site = me.get("site")
+    if site is not None and site == other.get("site") and other.get("site_endpoint"):
+        return other["site_endpoint"], SITE
+    if other["endpoint"]:
+        return other["endpoint"], PUBLIC
+    return None, None
+
+
 class InterfaceTopology:
     """Indexes of one interface's members, built once and shared by all hosts."""
 
@@ -76,7 +95,7 @@ class InterfaceTopology:
     def _keepalive(self, me, other):
         if me["persistent_keepalive"] is not None:
             return me["persistent_keepalive"] or None
-        if me["endpoint"] is None and other["endpoint"] is not None:
+        if dial(other, me)[0] is None and dial(me, other)[0] is not None:
             return KEEPALIVE_BEHIND_NAT
         return None
 
@@ -84,7 +103,7 @@ class InterfaceTopology:
         return {
             "name": other["host"],
             "public_key": other.get("public_key_resolved"),
-            "endpoint": other["endpoint"],
+            "endpoint": dial(me, other)[0],
             "allowed_ips": allowed_ips,
             "persistent_keepalive": self._keepalive(me, other),
         }
@@ -101,7 +120,7 @@ class InterfaceTopology:
             if name == host:
                 continue
             other = self.members[name]
-            if me["endpoint"] is None and other["endpoint"] is None:
+            if dial(me, other)[0] is None and dial(other, me)[0] is None:
                 continue  # neither can reach the other first: no useful direct link
             peers.append(self._entry(me, other, self.behind[name]))
         for name in self.spokes.get(host, ()):

@@ -8,7 +8,7 @@ import functools
 import ipaddress
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import is_spoke
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import dial, is_spoke
 
 
 def _var(member, key):
@@ -60,9 +60,11 @@ def check_members(interfaces, problems):
                     problems.error(host, _var(m, "port"), "%s and %s both listen on UDP %d" % (other, ifname, m["port"]),
                                    "give each interface on a host its own port (the second one would fail to start)")
                 ports[(host, m["port"])] = ifname
-            if m["endpoint"] and m.get("endpoint_host", "").lower().rstrip(".").endswith(".local"):
-                problems.error(host, _var(m, "endpoint"), "%s is an mDNS name, which cannot be resolved while the host boots" % m["endpoint_host"],
-                               "use an IP address or a DNS name")
+            for key in ("endpoint", "site_endpoint"):
+                # the talk's failure story 3: LAN hosts restarted together never found each other
+                if m.get(key) and m.get(key + "_host", "").lower().rstrip(".").endswith(".local"):
+                    problems.error(host, _var(m, key), "%s is an mDNS name, which cannot be resolved while the host boots" % m[key + "_host"],
+                                   "use an IP address or a DNS name")
             _check_hub(ifname, members, m, problems)
         if len(declared) > 1:
             (first, first_host), (second, second_host) = sorted(declared.items(), key=lambda kv: kv[1])[:2]
@@ -122,15 +124,16 @@ def _check_endpoints(ifname, members, networks, problems):
                     "fine behind one NAT address with a port forwarded to each host; otherwise correct the endpoint")
             by_endpoint.setdefault(m["endpoint"], host)
             by_host.setdefault(m["endpoint_host"], host)
-        ip = endpoint.ip_of(m.get("endpoint_host") or "") if m["endpoint"] else None
-        if ip is None:
-            continue
-        owner = tunnel.get(str(ip))
-        inside = [str(n) for n in networks if n.version == ip.version and ip in n]
-        if owner or inside:
-            where = ("%s's tunnel address on %s" % (owner, ifname)) if owner else ("in %s's network %s" % (ifname, inside[0]))
-            problems.error(host, _var(m, "endpoint"), "%s is %s, inside the tunnel: peers cannot dial it before the tunnel is up" % (ip, where),
-                           "set the host's public (underlay) address or DNS name")
+        for key in ("endpoint", "site_endpoint"):
+            ip = endpoint.ip_of(m.get(key + "_host") or "") if m.get(key) else None
+            if ip is None:
+                continue
+            owner = tunnel.get(str(ip))
+            inside = [str(n) for n in networks if n.version == ip.version and ip in n]
+            if owner or inside:
+                where = ("%s's tunnel address on %s" % (owner, ifname)) if owner else ("in %s's network %s" % (ifname, inside[0]))
+                problems.error(host, _var(m, key), "%s is %s, inside the tunnel: peers cannot dial it before the tunnel is up" % (ip, where),
+                               "set the host's underlay address or DNS name (public, or on the site's network)")
 
 
 def check_membership(hostvars_by_host, interfaces, problems):
@@ -171,9 +174,17 @@ def _check_hub(ifname, members, m, problems):
     elif is_spoke(hub):
         problems.error(host, _var(m, "hub"), "hub %s is itself a spoke of %s" % (hub["host"], hub["hub"]),
                        "connect spokes to a backbone host")
-    elif not hub["endpoint"]:
+    elif dial(m, hub)[0] is None and hub.get("site_endpoint"):
+        problems.error(hub["host"], _var(hub, "site_endpoint"), "hub %s is reachable only inside site %s, but its spoke %s is %s" % (
+            hub["host"], hub["site"], host, _where(m)),
+            "set wireguard_endpoint on %s (its public address), or put %s in site %s" % (hub["host"], host, hub["site"]))
+    elif dial(m, hub)[0] is None:
         problems.error(host, _var(m, "hub"), "hub %s has no wireguard_endpoint, so %s cannot reach it" % (hub["host"], host),
                        "set wireguard_endpoint on %s" % hub["host"])
+
+
+def _where(member):
+    return "in site %s" % member["site"] if member.get("site") else "in no site"
 
 
 def _check_route_asymmetry(ifname, members, networks, problems):
@@ -196,9 +207,22 @@ def _check_route_asymmetry(ifname, members, networks, problems):
 
 
 def _check_unreachable_pairs(ifname, members, problems):
+    """Backbone pairs where neither end can dial the other (only hosts without
+    a public endpoint can be one). A site endpoint does not help a peer
+    outside the site: that is said on the site-only host."""
     behind_nat = [h for h in sorted(members) if not is_spoke(members[h]) and not members[h]["endpoint"]]
     for i, a in enumerate(behind_nat):
         for b in behind_nat[i + 1:]:
+            ma, mb = members[a], members[b]
+            if dial(ma, mb)[0] is not None or dial(mb, ma)[0] is not None:
+                continue
+            site_only = [m for m in (ma, mb) if m.get("site_endpoint")]
+            if site_only:
+                s, o = site_only[0], (mb if site_only[0] is ma else ma)
+                problems.warning(s["host"], _var(s, "site_endpoint"), "%s is reachable only inside site %s and %s (%s, no endpoint) "
+                                 "cannot dial it: no direct link is made between them on %s" % (s["host"], s["site"], o["host"], _where(o), ifname),
+                                 "set wireguard_endpoint on %s (its public address), or put %s in site %s" % (s["host"], o["host"], s["site"]))
+                continue
             problems.warning(a, "wireguard_endpoint", "%s and %s on %s both lack an endpoint: no direct link is made between them" % (a, b, ifname),
                              "give one of them an endpoint, or make one a spoke of a hub")
 

@@ -160,6 +160,11 @@ unmanaged:
   description: For each interface, its members that Ansible does not manage (devices such as phones).
   returned: success
   type: dict
+sites:
+  description: For each interface, the members that name a site (C(wireguard_site)), with the site's C(name) and the
+    member's C(endpoint) there; the status report tells from it whether a link runs over the site or the public path.
+  returned: success
+  type: dict
 removals:
   description: With O(stage=validate), what the run removes - C(peers) (for each interface, the members
     in the key store that the inventory no longer has) and C(interfaces) (for each host, the interfaces the inventory

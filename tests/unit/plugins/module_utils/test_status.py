@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -42,7 +43,7 @@ def fleet(inventory=None, keys=None):
     # devices' keys are made on the controller: the store holds their private keys
     out = pipeline.run(inventory, key_store.Snapshot.of(keys, {(i, h): private_key(h, i) for i, h in keys}))
     assert out["problems"].errors == []
-    return {k: out[k] for k in ("plan", "routing", "unmanaged")}
+    return {k: out[k] for k in ("plan", "routing", "unmanaged", "sites")}
 
 
 # `ip -j -d link show dev wg0` on a container (wireguard-go), trimmed
@@ -496,3 +497,31 @@ def test_svg_escapes_names():
     (node,) = root.iterfind("s:g[@class='host']", ns)
     assert node.get("data-host") == name
     assert [t.text for t in node.iterfind("s:text", ns)][0] == name
+
+
+SITE_INVENTORY = {h: dict(v, wireguard_site="lab", wireguard_site_endpoint="172.31.60.%d" % (10 + i))
+                  for i, (h, v) in enumerate(sorted(INVENTORY.items()), start=1) if h != "diag3"}
+SITE_INVENTORY["diag3"] = INVENTORY["diag3"]
+
+
+def site_peer(other, *args, **kwargs):
+    """A peer heard from at its site address (172.31.60.x) instead of 172.30.60.x."""
+    fields = list(peer(other, *args, **kwargs))
+    fields[2] = fields[2].replace("172.30.60.", "172.31.60.")
+    return tuple(fields)
+
+
+@pytest.mark.parametrize("diag1_sees_diag2, want_path, want_flag", [
+    (site_peer, "site", False),
+    (peer, "public", True),
+], ids=["site-path", "public-path-in-site"])
+def test_link_path_site_or_public(diag1_sees_diag2, want_path, want_flag):
+    infos = healthy(diag1=host("diag1", [diag1_sees_diag2("diag2", NOW - 33, 1848, 2000), peer("diag3", NOW - 34, 1124, 1128)]),
+                    diag2=host("diag2", [site_peer("diag1", NOW - 33, 2000, 1848, allowed="10.60.0.1/32,10.60.0.3/32")]))
+    result = status_report.report(infos, fleet(SITE_INVENTORY), None, list(infos))
+    paths = {tuple(link["hosts"]): link["path"] for link in result["networks"]["wg0"]["links"]}
+    assert paths == {("diag1", "diag2"): want_path, ("diag1", "diag3"): "public"}
+    flagged = {(d["kind"], d["host"], tuple(d["link"])) for d in result["diagnoses"] if d["kind"] == "public_path_in_site"}
+    assert flagged == ({("public_path_in_site", "diag1", ("diag1", "diag2"))} if want_flag else set())
+    text = status_text.render_table("wg0", result["networks"]["wg0"])
+    assert re.search(r"diag1 - diag2 +up +%s " % want_path, text), text
