@@ -46,19 +46,19 @@ def is_spoke(member):
 SITE, PUBLIC = "site", "public"
 
 
-def dial(me, other):
-    """Where ``me`` reaches ``other``: (endpoint or None, SITE | PUBLIC | None).
+def dial(caller, callee):
+    """Where ``caller`` reaches ``callee``: (endpoint or None, SITE | PUBLIC | None).
 
     Hosts that name the same site talk over the site's network when the
-    other one has an address there (wireguard_site_endpoint); everyone else
+    callee has an address there (wireguard_site_endpoint); everyone else
     dials the public endpoint. A host with only a site endpoint is therefore
     reachable from its own site alone. The one place that chooses, used by
-    the peer entries, the keepalive, validation and the status report."""
-    site = me.get("site")
-    if site is not None and site == other.get("site") and other.get("site_endpoint"):
-        return other["site_endpoint"], SITE
-    if other["endpoint"]:
-        return other["endpoint"], PUBLIC
+    the peer entries, the keepalive and validation."""
+    site = caller.get("site")
+    if site is not None and site == callee.get("site") and callee.get("site_endpoint"):
+        return callee["site_endpoint"], SITE
+    if callee["endpoint"]:
+        return callee["endpoint"], PUBLIC
     return None, None
 
 
