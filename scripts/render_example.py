@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".collections"))
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import (  # noqa: E402
-    device_config, interface_config, paths, pipeline, wg_config)
+    device_config, interface_config, paths, pipeline)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem  # noqa: E402
 
 GROUP = "wireguard"
@@ -52,7 +52,7 @@ def device_key_placeholder(ifname, host):
 
 def render_host(host, ifname, args, unmanaged):
     if unmanaged:
-        return wg_config.render(device_config.build(args, device_key_placeholder(ifname, host)))
+        return device_config.render(args, device_key_placeholder(ifname, host), host, ifname)
     return interface_config.render(args, paths.private_key_path(ifname))
 
 

@@ -103,8 +103,9 @@ class ActionModule(ActionBase):
         exports = {h: {i: {kind: os.path.join(key_dir, p) for kind, p in paths.items()} for i, paths in by_if.items()}
                    for h, by_if in run["exports"].items()}
         for host in sorted(exports):
-            self._display.display("%s: config and QR code written under %s/export/ (they hold the device's private key: "
-                                  "show them only to its owner; `cat` the .qr.txt file in a terminal to scan it)" % (host, key_dir))
+            for paths in exports[host].values():
+                self._display.display("%s: config %s and QR code %s (they hold the device's private key: show them only to "
+                                      "its owner; `cat` %s in a terminal to scan it)" % (host, paths["conf"], paths["png"], paths["txt"]))
         planned = {"changed": bool(run["files"]) or secured, "exports": exports}
         if run["new_secrets"]:
             # new preshared keys travel to their two hosts in this result:

@@ -3,7 +3,8 @@
     public/<interface>/<host>.pub          every member's public key (0644)
     private/<interface>/<host>.key         an unmanaged device's private key
     private/<interface>/<host>.psk.d/<peer>  the preshared keys of its pairs
-    export/<interface>/<host>.conf, .png, .qr.txt   its config and QR codes
+    export/<interface>/<name>.conf, .png, .qr.txt   its config and QR codes (<name>: a
+                                                    tunnel name the apps take, see device_config)
 
 Why a store: peers are computed from the inventory, not from the hosts in the
 play, so a run with --limit must still know the keys of hosts it does not
@@ -46,8 +47,8 @@ def device_psk_path(ifname, host, peer):
     return "%s/%s" % (device_psk_dir(ifname, host), preshared_keys.file_name(peer))
 
 
-def export_paths(ifname, host):
-    base = "export/%s/%s" % (ifname, host)
+def export_paths(ifname, name):
+    base = "export/%s/%s" % (ifname, name)
     return {"conf": base + ".conf", "png": base + ".png", "txt": base + ".qr.txt"}
 
 

@@ -189,7 +189,8 @@ def edit(text, req, state="present"):
         if lines and lines[-1].strip():
             lines.append("\n")
         label = ["# %s\n" % req["name"]] if req["name"] else []
-        return "".join(lines + label + _edit_body(["[Peer]\n"], wg_config.Section(wg_config.PEER), wanted)), "added"
+        head = ["[Peer]\n"] + (["# friendly_name = %s\n" % req["name"]] if req["name"] else [])  # as wg_config renders it
+        return "".join(lines + label + _edit_body(head, wg_config.Section(wg_config.PEER), wanted)), "added"
     label_start, start, end = block
     label = lines[label_start:start]
     if req["name"] and label_of(lines, block) != req["name"]:

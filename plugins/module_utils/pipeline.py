@@ -85,9 +85,10 @@ def run(hostvars, store=None, reported=None, stage="plan", check=False, rotate=(
     by_host, routing = _plan(topos)
     assignment, device_keys = _preshared(interfaces, by_host, store, reported, play, rotate)
     exports = {}
+    names = {i: device_config.tunnel_names(h for j, h in _devices(interfaces) if j == i) for i in interfaces}
     for ifname, host in _devices(interfaces):
         files += _device_files(store, ifname, host, by_host[host][ifname], device_private.get((ifname, host)),
-                               device_keys.get((ifname, host), {}), exports)
+                               device_keys.get((ifname, host), {}), exports, names[ifname][host])
     devices = {h for dummy, h in _devices(interfaces)}
     managed = {h: {i: _host_preshared(v) for i, v in by_if.items()} for h, by_if in assignment.items() if h not in devices}
     unmanaged = {h for members in interfaces.values() for h, m in members.items() if m["unmanaged"]}
@@ -283,7 +284,7 @@ def _host_preshared(given):
             keep: sorted(p for p, k in given.items() if k == preshared_keys.KEEP)}
 
 
-def _device_files(store, ifname, host, args, private, psk, exports):
+def _device_files(store, ifname, host, args, private, psk, exports, name):
     """The store's changes for a device: its preshared keys, and its config
     and QR codes when they changed (they hold its private key, which is None
     in check mode before it is made)."""
@@ -292,9 +293,10 @@ def _device_files(store, ifname, host, args, private, psk, exports):
     changes += [store.change(key_store.device_psk_path(ifname, host, peer), None, None)
                 for peer in sorted(set(store.device_preshared_keys(ifname, host)) - set(psk))]
     if private:
-        exports.setdefault(host, {})[ifname] = paths = key_store.export_paths(ifname, host)
+        # the file name is the tunnel name the apps show: ``name`` fits them
+        exports.setdefault(host, {})[ifname] = paths = key_store.export_paths(ifname, name)
         desired = dict(args, peers=[dict(p, preshared_key=psk.get(p["public_key"])) for p in args["peers"]])
-        text = device_config.render(desired, private)
+        text = device_config.render(desired, private, host, ifname)
         conf = store.change(paths["conf"], text, key_store.SECRET_MODE)
         if conf or not all(store.exists(p) for p in paths.values()):
             qr = device_config.qr_codes(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, topology, validation
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, host_args, topology, validation
 
 
 def _is_default(prefix):
@@ -27,10 +27,11 @@ def firewall_hosts(interfaces):
 
 
 def _listen_port(m):
-    """Unmanaged devices choose their own port, and so does a roaming spoke
-    (no endpoint: nobody dials it) unless a port was asked for."""
+    """Nobody dials a host without an endpoint: an unmanaged device then
+    chooses its own port, and so does a roaming spoke unless a port was asked
+    for. A device with an endpoint listens where its peers dial."""
     dialled = m["endpoint"] or m.get("site_endpoint")
-    if m["unmanaged"] or (topology.is_spoke(m) and not dialled and not m["port_explicit"]):
+    if (m["unmanaged"] and not dialled) or (topology.is_spoke(m) and not dialled and not m["port_explicit"]):
         return None
     return m["port"]
 
@@ -81,6 +82,9 @@ def check_peers(topos, problems):
             args = interface_args(topo, host)
             validation.check_allowed_ips(host, ifname, args["peers"], problems)
             validation.check_management_path(topo.members[host], args, problems)
+        # what a device's exported config would hold that the apps refuse
+        for host in sorted(h for h, m in topo.members.items() if m["unmanaged"]):
+            device_config.check(host, ifname, topo.members[host], interface_args(topo, host), topo.members, problems)
 
 
 def _claimed_twice(topo):

@@ -77,7 +77,9 @@ class Section:
         """Add one line's worth: lists and hooks accumulate, others replace."""
         key = canonical_key(key)
         if key in LIST_KEYS:
-            items = [v.strip() for v in str(value).split(",") if v.strip()]
+            # wg-quick splits on commas and blanks alike; the apps only on
+            # commas, so "1.1.1.1 9.9.9.9" must become two items here
+            items = [v for v in re.split(r"[\s,]+", str(value)) if v]
             self._values.setdefault(key, []).extend(items)
         elif key in HOOK_KEYS:
             self._values.setdefault(key, []).append(str(value))
@@ -169,6 +171,10 @@ def parse(text):
 def _render_section(section, redact):
     lines = ["# %s" % section.comment] if section.comment else []
     lines.append("[%s]" % section.kind)
+    if section.kind == PEER and section.comment:
+        # the Prometheus WireGuard exporter names a peer by this line inside
+        # its section (the label above stays: the peer module reads it)
+        lines.append("# friendly_name = %s" % section.comment)
     for key in section.keys():
         value = section.get(key)
         if key in SECRET_KEYS and redact:

@@ -165,7 +165,7 @@ def test_a_hand_written_file_gains_a_peer_at_its_end():
     new, what = edit(HAND, req(CHG4, allowed_ips=["10.10.0.4/32"], name="vps4"))
     assert what == "added"
     assert new.startswith(HAND)
-    assert new[len(HAND):] == "\n# vps4\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.10.0.4/32\n" % CHG4
+    assert new[len(HAND):] == "\n# vps4\n[Peer]\n# friendly_name = vps4\nPublicKey = %s\nAllowedIPs = 10.10.0.4/32\n" % CHG4
 
 
 def test_a_file_without_final_newline_is_appended_to_cleanly():
