@@ -3,13 +3,14 @@
 """Filters of the status playbook: judge the fleet's links from the info
 module's results and the fleet plan. The logic is in module_utils/status_report.py
 (the verdicts in status_verdict.py), status_text.py and status_svg.py;
-documentation in status_report.yml and status_probe_targets.yml."""
+documentation in status_report.yml, status_probe_targets.yml and
+status_metrics.yml."""
 
 from __future__ import annotations
 
 import datetime
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import status_report as report, status_svg, status_text
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import status_metrics as metrics, status_report as report, status_svg, status_text
 
 
 def status_report(infos, fleet, baseline=None, hosts=None):
@@ -29,6 +30,10 @@ def status_probe_targets(plan, host):
     return report.probe_targets(plan or {}, host)
 
 
+def status_metrics(info, plan, host):
+    return metrics.render(info if isinstance(info, dict) else {}, (plan or {}).get(host))
+
+
 class FilterModule(object):
     def filters(self):
-        return {"status_report": status_report, "status_probe_targets": status_probe_targets}
+        return {"status_report": status_report, "status_probe_targets": status_probe_targets, "status_metrics": status_metrics}

@@ -1,5 +1,6 @@
 """Mesh + spokes + an unmanaged phone, dual stack, two interfaces."""
 
+import json
 import os
 import re
 import stat
@@ -115,3 +116,96 @@ def test_an_interface_dropped_from_the_inventory_is_removed_cleanly():
         assert h.file("/etc/wireguard/wg1.key").exists  # the key stays unless asked
         assert h.run("ip link show wg0").rc == 0
     assert ping(node("hyb-a"), "10.30.0.2")
+
+
+MANAGED = ("hyb-a", "hyb-b", "hyb-laptop")
+
+
+def _hosts_block(h):
+    text = h.file("/etc/hosts").content_string
+    begin, end = "# BEGIN fleetnet.wireguard peer names\n", "# END fleetnet.wireguard peer names\n"
+    assert text.count(begin) == 1 and text.count(end) == 1, text
+    return text, text.split(begin)[1].split(end)[0]
+
+
+def test_every_member_is_reachable_by_name_on_every_host():
+    for name in MANAGED:
+        h = node(name)
+        text, block = _hosts_block(h)
+        assert "localhost" in text.split("# BEGIN")[0]  # the rest of the file is left alone
+        for member, address in (("hyb-a", "10.30.0.1"), ("hyb-b", "10.30.0.2"), ("hyb-laptop", "10.30.0.20"),
+                                ("phone", "10.30.0.30")):
+            assert h.check_output("getent ahostsv4 %s.wg0 | head -1" % member).split()[0] == address, (name, member)
+        assert h.check_output("getent ahostsv6 hyb-b.wg0 | head -1").split()[0] == "fd86:ea04:1111::2"
+    assert ping(node("hyb-laptop"), "hyb-b.wg0")
+
+
+def test_names_follow_a_host_removed_from_the_inventory(tmp_path):
+    """The phone leaves the inventory: on the next run its name is gone from
+    every host's block, and nothing outside the block changed."""
+    import yaml
+
+    inventory = yaml.safe_load(open(INVENTORY))
+    del inventory["all"]["children"]["wireguard"]["hosts"]["phone"]
+    smaller = tmp_path / "inventory"
+    smaller.mkdir()
+    (smaller / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    # group_vars and host_vars stay where molecule keeps them; so does the key store
+    for entry in ("group_vars", "host_vars"):
+        if os.path.exists(os.path.join(os.path.dirname(INVENTORY), entry)):
+            os.symlink(os.path.join(os.path.dirname(INVENTORY), entry), smaller / entry)
+    outside = {n: _hosts_block(node(n))[0].split("# BEGIN")[0] for n in MANAGED}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=project_file(".collections"), ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run(["ansible-playbook", "-i", str(smaller), project_file("playbooks", "site.yml"),
+                           "-e", "wireguard_controller_dir=%s" % STORE],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in MANAGED:
+        h = node(name)
+        text, block = _hosts_block(h)
+        assert "phone" not in block and "hyb-b.wg0" in block, (name, block)
+        assert h.run("getent hosts phone.wg0").rc != 0
+        assert text.split("# BEGIN")[0] == outside[name]
+
+
+def _prom_samples(text):
+    """name{labels} value lines of the Prometheus text format -> [(name, {label: value}, value)]."""
+    samples = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            assert re.match(r"^# (HELP|TYPE) [a-z_]+ .+$", line), line
+            continue
+        m = re.match(r'^([a-z_]+)\{((?:[a-z_]+="[^"]*",?)*)\} ([0-9]+)$', line)
+        assert m, "not a sample line: %r" % line
+        samples.append((m.group(1), dict(re.findall(r'([a-z_]+)="([^"]*)"', m.group(2))), int(m.group(3))))
+    return samples
+
+
+def test_a_stopped_spoke_is_not_up_in_the_next_status_and_metrics_are_written():
+    """Seconds after the laptop stops, with its handshake still fresh, the
+    status must not call its link up: the hub's probe got nothing back."""
+    a = node("hyb-a")
+    assert ping(node("hyb-laptop"), "10.30.0.1")  # a fresh handshake
+    subprocess.run(["docker", "stop", "-t", "1", "hyb-laptop"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        rc, output = run_playbook(project_file("playbooks", "status.yml"),
+                                  "-e", "wireguard_status_metrics_dir=/var/lib/prometheus/node-exporter")
+        assert "hyb-a" in output
+        with open(os.path.join(STORE, "status", "wg0.json")) as handle:
+            document = json.load(handle)
+        [link] = [k for k in document["links"] if set(k["hosts"]) == {"hyb-a", "hyb-laptop"}]
+        assert link["verdict"] in ("stale", "never", "missing"), link
+        kinds = {d["kind"] for d in document["diagnoses"] if set(d.get("link") or ()) == {"hyb-a", "hyb-laptop"}}
+        assert "no_answer" in kinds, document["diagnoses"]
+    finally:
+        subprocess.run(["docker", "start", "hyb-laptop"], check=True, stdout=subprocess.DEVNULL)
+    prom = a.file("/var/lib/prometheus/node-exporter/fleetnet_wireguard.prom")
+    assert prom.exists and prom.mode == 0o644
+    samples = _prom_samples(prom.content_string)
+    names = {s[0] for s in samples}
+    assert names == {"wireguard_sent_bytes_total", "wireguard_received_bytes_total", "wireguard_latest_handshake_seconds"}
+    b_key = node("hyb-b").check_output("wg show wg0 public-key")
+    sent = [v for n, labels, v in samples if n == "wireguard_sent_bytes_total" and labels["public_key"] == b_key]
+    assert [labels["friendly_name"] for n, labels, v in samples
+            if n == "wireguard_sent_bytes_total" and labels["interface"] == "wg0" and labels["public_key"] == b_key] == ["hyb-b"]
+    assert sent[0] > 0
