@@ -22,9 +22,9 @@ def terminal(matrix):
     """matrix: rows of truthy (dark) / falsy (light) modules -> text."""
     size = len(matrix)
     width = size + 2 * QUIET
-    padded = [[False] * width for _ in range(QUIET)]
+    padded = [[False] * width for dummy in range(QUIET)]
     padded += [[False] * QUIET + [bool(m) for m in row] + [False] * QUIET for row in matrix]
-    padded += [[False] * width for _ in range(QUIET + (len(padded) + QUIET) % 2)]
+    padded += [[False] * width for dummy in range(QUIET + (len(padded) + QUIET) % 2)]
     lines = []
     for top, bottom in zip(padded[::2], padded[1::2]):
         cells = "".join("\x1b[38;5;%d;48;5;%dm%s" % (_colour(t), _colour(b), UPPER_HALF) for t, b in zip(top, bottom))

@@ -28,15 +28,15 @@ def names_by_key(desired_by_if):
 def render(info, desired_by_if):
     """The info module's result for one host and its plan -> text."""
     names = names_by_key(desired_by_if)
-    samples = {name: [] for name, _, _, _ in METRICS}
+    samples = {name: [] for name, dummy, dummy, dummy in METRICS}
     for ifname in sorted((info or {}).get("interfaces") or {}):
         peers = ((info["interfaces"][ifname] or {}).get("peers")) or {}
         for key in sorted(peers):
             labels = 'interface="%s",public_key="%s",friendly_name="%s"' % (
                 _label(ifname), _label(key), _label(names.get(ifname, {}).get(key, "")))
-            for name, _, _, field in METRICS:
+            for name, dummy, dummy, field in METRICS:
                 samples[name].append("%s{%s} %d" % (name, labels, int(peers[key].get(field) or 0)))
     lines = []
-    for name, kind, help_text, _ in METRICS:
+    for name, kind, help_text, dummy in METRICS:
         lines += ["# HELP %s %s" % (name, help_text), "# TYPE %s %s" % (name, kind)] + samples[name]
     return "\n".join(lines) + "\n"

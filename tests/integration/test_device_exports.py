@@ -61,7 +61,7 @@ def exports(tmp_path):
     out = {}
     for host in DEVICES:
         desired = result[host]["wg0"]
-        paths, _ = device_config.export(str(tmp_path), "wg0", host, desired, key(host), name=names[host])
+        paths, dummy = device_config.export(str(tmp_path), "wg0", host, desired, key(host), name=names[host])
         out[host] = (paths["conf"], desired)
     return out
 

@@ -37,14 +37,14 @@ def parsed(text):
 
 
 def test_a_device_with_an_endpoint_listens_where_its_peers_dial():
-    text, _ = exported(phone={"wireguard_endpoint": "198.51.100.7", "wireguard_port": 51900})
+    text, dummy = exported(phone={"wireguard_endpoint": "198.51.100.7", "wireguard_port": 51900})
     assert parsed(text).interface.get("ListenPort") == "51900"
-    text, _ = exported(phone={"wireguard_endpoint": "198.51.100.7"})
+    text, dummy = exported(phone={"wireguard_endpoint": "198.51.100.7"})
     assert parsed(text).interface.get("ListenPort") == "51820"
 
 
 def test_a_device_without_an_endpoint_picks_its_own_port():
-    text, _ = exported()
+    text, dummy = exported()
     assert parsed(text).interface.get("ListenPort") is None
 
 
@@ -53,7 +53,7 @@ def test_a_device_without_an_endpoint_picks_its_own_port():
     ["1.1.1.1 9.9.9.9"], ["1.1.1.1, 9.9.9.9"], ["1.1.1.1", "9.9.9.9,"],
 ], ids=["spaces", "comma-space", "comma", "padded", "list", "list-of-one-spaced", "list-of-one-comma", "trailing-comma"])
 def test_several_dns_servers_are_one_comma_separated_list(dns):
-    text, _ = exported(phone={"wireguard_dns": dns})
+    text, dummy = exported(phone={"wireguard_dns": dns})
     assert re.search(r"(?m)^DNS = 1\.1\.1\.1, 9\.9\.9\.9$", text), text
 
 
@@ -68,7 +68,7 @@ def test_an_endpoint_host_the_apps_refuse_stops_the_run(host):
 
 @pytest.mark.parametrize("host", ["hub.example.org", "203.0.113.1", "2001:db8::1", "h1.example.org.", "x-1.example"])
 def test_an_endpoint_host_the_apps_take_passes(host):
-    text, _ = exported(hub={"wireguard_endpoint": host})
+    text, dummy = exported(hub={"wireguard_endpoint": host})
     assert "Endpoint = " in text
 
 
@@ -85,7 +85,7 @@ def test_options_a_device_cannot_use_are_reported_not_dropped_silently(var, valu
 
 
 def test_only_keys_the_apps_accept_and_names_as_comments():
-    text, _ = exported(phone={"wireguard_dns": "1.1.1.1", "wireguard_mtu": 1380, "wireguard_table": "off",
+    text, dummy = exported(phone={"wireguard_dns": "1.1.1.1", "wireguard_mtu": 1380, "wireguard_table": "off",
                               "wireguard_endpoint": "198.51.100.7"})
     config = parsed(text)
     assert device_config.unsafe_keys(config) == []
@@ -121,7 +121,7 @@ def test_a_shortened_name_never_takes_an_existing_name():
 
 
 def test_export_writes_files_under_the_tunnel_name(tmp_path):
-    result, _ = fleet()
+    result, dummy = fleet()
     name = device_config.tunnel_names(["alice-pixel-8-pro"])["alice-pixel-8-pro"]
     paths, changed = device_config.export(str(tmp_path), "wg0", "alice-pixel-8-pro", result["phone"]["wg0"], PRIVATE, name=name)
     assert changed and paths["conf"].endswith("/export/wg0/%s.conf" % name)
@@ -176,12 +176,12 @@ def pgm(rows, path, scale=6, margin=8):
     terminal's own background around it (as on a screen)."""
     width = max(len(r) for r in rows)
     edge = rows[0][0]
-    pixels = [[edge] * (width + 2 * margin) for _ in range(margin)]
+    pixels = [[edge] * (width + 2 * margin) for dummy in range(margin)]
     pixels += [[edge] * margin + r + [edge] * (width - len(r) + margin) for r in rows]
-    pixels += [[edge] * (width + 2 * margin) for _ in range(margin)]
+    pixels += [[edge] * (width + 2 * margin) for dummy in range(margin)]
     data = bytearray()
     for r in pixels:
-        line = bytes(v for v in r for _ in range(scale))
+        line = bytes(v for v in r for dummy in range(scale))
         data += line * scale
     path.write_bytes(b"P5 %d %d 255\n" % (len(pixels[0]) * scale, len(pixels) * scale) + bytes(data))
     return path
@@ -199,8 +199,8 @@ needs_zbar = pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg
 @pytest.mark.parametrize("scheme", [("light", BLACK, WHITE), ("dark", WHITE, BLACK), ("solarized-dark", 229, 40)],
                          ids=lambda s: s[0])
 def test_the_terminal_qr_decodes_to_the_exact_config_on_any_background(tmp_path, scheme):
-    result, _ = fleet(phone={"wireguard_dns": "1.1.1.1 9.9.9.9"})
-    paths, _ = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
+    result, dummy = fleet(phone={"wireguard_dns": "1.1.1.1 9.9.9.9"})
+    paths, dummy = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
     conf = open(paths["conf"]).read()
     rows = draw_terminal(open(paths["txt"]).read(), scheme[1], scheme[2])
     assert zbar(pgm(rows, tmp_path / ("%s.pgm" % scheme[0]))) == conf
@@ -208,6 +208,6 @@ def test_the_terminal_qr_decodes_to_the_exact_config_on_any_background(tmp_path,
 
 @needs_zbar
 def test_the_png_qr_decodes_to_the_exact_config(tmp_path):
-    result, _ = fleet(phone={"wireguard_endpoint": "198.51.100.7"})
-    paths, _ = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
+    result, dummy = fleet(phone={"wireguard_endpoint": "198.51.100.7"})
+    paths, dummy = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
     assert zbar(paths["png"]) == open(paths["conf"]).read()

@@ -58,7 +58,7 @@ def test_every_peer_has_the_three_figures_under_the_exporters_names():
 
 
 def test_a_peer_the_plan_does_not_know_keeps_an_empty_name_and_no_interfaces_is_still_valid():
-    samples, _ = parse(status_metrics.render(INFO, {}))
+    samples, dummy = parse(status_metrics.render(INFO, {}))
     assert ("wireguard_sent_bytes_total", series("wg0", "KEYA", "")) in samples
     samples, types = parse(status_metrics.render({"interfaces": {}}, {}))
     assert samples == {} and len(types) == 3
