@@ -104,8 +104,8 @@ class ActionModule(ActionBase):
                    for h, by_if in run["exports"].items()}
         for host in sorted(exports):
             for paths in exports[host].values():
-                self._display.display("%s: config %s and QR code %s (they hold the device's private key: show them only to "
-                                      "its owner; `cat` %s in a terminal to scan it)" % (host, paths["conf"], paths["png"], paths["txt"]))
+                self._display.display("%s: config and QR code written: %s, %s (they hold the device's private key: show them "
+                                      "only to its owner; `cat %s` in a terminal to scan it)" % (host, paths["conf"], paths["png"], paths["txt"]))
         planned = {"changed": bool(run["files"]) or secured, "exports": exports}
         if run["new_secrets"]:
             # new preshared keys travel to their two hosts in this result:
