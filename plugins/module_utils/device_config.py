@@ -67,12 +67,13 @@ def tunnel_names(hosts):
     """{host: file name stem the apps take as a tunnel name}: the host's name
     when it fits, else its valid characters cut short with a hash of the
     whole name, so two long names never share a file."""
+    hosts = sorted(hosts)  # any iterable, read once
     names = {}
-    for host in sorted(hosts):
+    for host in hosts:
         if TUNNEL_NAME.match(host):
             names[host] = host
     taken = set(names.values())
-    for host in sorted(hosts):
+    for host in hosts:
         if host in names:
             continue
         stem = re.sub(r"[^a-zA-Z0-9_=+.-]", "-", host)[:10]

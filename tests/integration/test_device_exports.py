@@ -20,7 +20,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / ".collections"))
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, plan, wg_keys  # noqa: E402
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, pipeline, wg_keys  # noqa: E402
 
 IMAGE = "fleetnet/debian:bookworm"
 NAME = "fleetnet-device-exports"
@@ -51,19 +51,22 @@ def key(host):
 
 
 def exports(tmp_path):
+    """The fleet action's pipeline on these fleets, its files written as the
+    action writes them -> {host: (conf path, interface arguments)}."""
     hosts = dict(SERVERS)
     for n, (host, hv) in enumerate(sorted(DEVICES.items())):
         hosts[host] = dict(hv, wireguard_unmanaged=True, wireguard_address="10.60.0.%d" % (30 + n))
     hostvars = {h: dict(hv, wireguard_network="10.60.0.0/24") for h, hv in hosts.items()}
-    result, problems = plan.plan_fleet(hostvars, {("wg0", h): wg_keys.public_key(key(h)) for h in hosts})
-    assert problems.errors == [], problems.errors
-    names = device_config.tunnel_names(DEVICES)
-    out = {}
-    for host in DEVICES:
-        desired = result[host]["wg0"]
-        paths, dummy = device_config.export(str(tmp_path), "wg0", host, desired, key(host), name=names[host])
-        out[host] = (paths["conf"], desired)
-    return out
+    keys = {("wg0", h): wg_keys.public_key(key(h)) for h in hosts}
+    store = key_store.Snapshot.of(keys, {k: key(k[1]) for k in keys if k[1] in DEVICES})
+    out = pipeline.run(hostvars, store, play_hosts=list(SERVERS))
+    assert out["problems"].errors == [], out["problems"].errors
+    for change in out["files"]:
+        path = tmp_path / change["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = change["content"]
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return {host: (str(tmp_path / out["exports"][host]["wg0"]["conf"]), out["plan"][host]["wg0"]) for host in DEVICES}
 
 
 def app_problems(path, text):

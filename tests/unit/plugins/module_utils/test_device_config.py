@@ -10,26 +10,47 @@ import subprocess
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, plan, wg_config, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import device_config, key_store, pipeline, wg_config, wg_keys
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 
 PRIVATE = "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd28="
 GROUP = {"wireguard_network": "10.40.0.0/24"}
 
 
-def fleet(phone=None, hub=None, **more):
+def private(host):
+    return wg_keys.encode_key(hashlib.sha256(host.encode()).digest())
+
+
+def run(phone=None, hub=None, **more):
+    """The fleet action's pipeline, plan stage, on a store holding every key."""
     hosts = {"hub": dict({"wireguard_address": "10.40.0.1", "wireguard_endpoint": "203.0.113.1"}, **(hub or {})),
              "phone": dict({"wireguard_address": "10.40.0.30", "wireguard_unmanaged": True, "wireguard_hub": "hub"}, **(phone or {}))}
     hosts.update(more)
     hostvars = {name: dict(GROUP, **hv) for name, hv in hosts.items()}
-    keys = {("wg0", h): wg_keys.public_key(wg_keys.encode_key(hashlib.sha256(h.encode()).digest())) for h in hosts}
-    return plan.plan_fleet(hostvars, keys)
+    keys = {("wg0", h): wg_keys.public_key(private(h)) for h in hosts}
+    store = key_store.Snapshot.of(keys, {k: private(k[1]) for k in keys if hosts[k[1]].get("wireguard_unmanaged")})
+    return pipeline.run(hostvars, store, play_hosts=[h for h in hosts if not hosts[h].get("wireguard_unmanaged")])
+
+
+def fleet(**kwargs):
+    out = run(**kwargs)
+    return out.get("plan"), out["problems"]
 
 
 def exported(host="phone", **kwargs):
     result, problems = fleet(**kwargs)
     assert problems.errors == [], problems.errors
-    return device_config.render(host, "wg0", result[host]["wg0"], PRIVATE), problems
+    return device_config.render(result[host]["wg0"], PRIVATE, host, "wg0"), problems
+
+
+def written(tmp_path, out):
+    """Write the store's changes as the fleet action does; -> {kind: path} per device."""
+    for change in out["files"]:
+        path = tmp_path / change["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        content = change["content"]
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return {h: {k: str(tmp_path / p) for k, p in by_if["wg0"].items()} for h, by_if in out["exports"].items()}
 
 
 def parsed(text):
@@ -111,7 +132,7 @@ def test_long_or_invalid_names_become_valid_unique_tunnel_names():
     assert all(device_config.TUNNEL_NAME.match(n) for n in names.values()), names
     assert len(set(names.values())) == len(hosts)
     assert names["phone"] == "phone"
-    assert names == device_config.tunnel_names(list(reversed(hosts)))
+    assert names == device_config.tunnel_names(list(reversed(hosts))) == device_config.tunnel_names(h for h in hosts)
 
 
 def test_a_shortened_name_never_takes_an_existing_name():
@@ -121,12 +142,14 @@ def test_a_shortened_name_never_takes_an_existing_name():
 
 
 def test_export_writes_files_under_the_tunnel_name(tmp_path):
-    result, dummy = fleet()
+    out = run(phone={"wireguard_address": "10.40.0.31"}, **{"alice-pixel-8-pro": {
+        "wireguard_address": "10.40.0.30", "wireguard_unmanaged": True, "wireguard_hub": "hub"}})
+    assert out["problems"].errors == []
+    paths = written(tmp_path, out)
     name = device_config.tunnel_names(["alice-pixel-8-pro"])["alice-pixel-8-pro"]
-    paths, changed = device_config.export(str(tmp_path), "wg0", "alice-pixel-8-pro", result["phone"]["wg0"], PRIVATE, name=name)
-    assert changed and paths["conf"].endswith("/export/wg0/%s.conf" % name)
-    assert "# alice-pixel-8-pro on wg0" in (tmp_path / "export" / "wg0" / ("%s.conf" % name)).read_text()
-    assert device_config.export(str(tmp_path), "wg0", "alice-pixel-8-pro", result["phone"]["wg0"], PRIVATE, name=name)[1] is False
+    assert paths["alice-pixel-8-pro"]["conf"].endswith("/export/wg0/%s.conf" % name)
+    assert paths["phone"]["conf"].endswith("/export/wg0/phone.conf")
+    assert open(paths["alice-pixel-8-pro"]["conf"]).read().startswith("# alice-pixel-8-pro on wg0")
 
 
 # --- QR codes, decoded by zbarimg -------------------------------------------
@@ -199,8 +222,7 @@ needs_zbar = pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg
 @pytest.mark.parametrize("scheme", [("light", BLACK, WHITE), ("dark", WHITE, BLACK), ("solarized-dark", 229, 40)],
                          ids=lambda s: s[0])
 def test_the_terminal_qr_decodes_to_the_exact_config_on_any_background(tmp_path, scheme):
-    result, dummy = fleet(phone={"wireguard_dns": "1.1.1.1 9.9.9.9"})
-    paths, dummy = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
+    paths = written(tmp_path, run(phone={"wireguard_dns": "1.1.1.1 9.9.9.9"}))["phone"]
     conf = open(paths["conf"]).read()
     rows = draw_terminal(open(paths["txt"]).read(), scheme[1], scheme[2])
     assert zbar(pgm(rows, tmp_path / ("%s.pgm" % scheme[0]))) == conf
@@ -208,6 +230,5 @@ def test_the_terminal_qr_decodes_to_the_exact_config_on_any_background(tmp_path,
 
 @needs_zbar
 def test_the_png_qr_decodes_to_the_exact_config(tmp_path):
-    result, dummy = fleet(phone={"wireguard_endpoint": "198.51.100.7"})
-    paths, dummy = device_config.export(str(tmp_path), "wg0", "phone", result["phone"]["wg0"], PRIVATE)
+    paths = written(tmp_path, run(phone={"wireguard_endpoint": "198.51.100.7"}))["phone"]
     assert zbar(paths["png"]) == open(paths["conf"]).read()

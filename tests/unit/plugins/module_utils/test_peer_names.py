@@ -3,7 +3,7 @@
 import hashlib
 import json
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import peer_names, plan, wg_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_store, peer_names, pipeline, wg_keys
 
 
 def fleet(hosts):
@@ -11,9 +11,9 @@ def fleet(hosts):
     for h, hv in hosts.items():
         for ifname in ["wg0"] + [i["name"] for i in hv.get("wireguard_interfaces") or []]:
             keys[(ifname, h)] = wg_keys.public_key(wg_keys.encode_key(hashlib.sha256(("%s/%s" % (ifname, h)).encode()).digest()))
-    result, problems = plan.plan_fleet(hosts, keys)
-    assert problems.errors == [], problems.errors
-    return result
+    out = pipeline.run(hosts, key_store.Snapshot.of(keys), play_hosts=[h for h, hv in hosts.items() if not hv.get("wireguard_unmanaged")])
+    assert out["problems"].errors == [], out["problems"].errors
+    return out["plan"]
 
 
 HOSTS = {
