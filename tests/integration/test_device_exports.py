@@ -24,10 +24,8 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils import key_stor
 
 IMAGE = "fleetnet/debian:bookworm"
 NAME = "fleetnet-device-exports"
-RUN_OPTIONS = ["--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
-               "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-               "--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-               "--cgroupns=host", "--device", "/dev/net/tun"]
+# the options that let a container run wireguard-go, as test_debian11_container's
+from test_debian11_container import RUN_OPTIONS  # noqa: E402  pylint: disable=wrong-import-position
 
 APP_KEYS = {"Interface": {"PrivateKey", "Address", "DNS", "MTU", "ListenPort", "ExcludedApplications", "IncludedApplications"},
             "Peer": {"PublicKey", "PresharedKey", "Endpoint", "AllowedIPs", "PersistentKeepalive"}}
