@@ -107,7 +107,7 @@ def test_options_a_device_cannot_use_are_reported_not_dropped_silently(var, valu
 
 def test_only_keys_the_apps_accept_and_names_as_comments():
     text, dummy = exported(phone={"wireguard_dns": "1.1.1.1", "wireguard_mtu": 1380, "wireguard_table": "off",
-                              "wireguard_endpoint": "198.51.100.7"})
+                                  "wireguard_endpoint": "198.51.100.7"})
     config = parsed(text)
     assert device_config.unsafe_keys(config) == []
     assert text.splitlines()[0].startswith("# phone on wg0")
