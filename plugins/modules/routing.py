@@ -100,9 +100,6 @@ ufw_active:
   type: bool
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args

@@ -45,6 +45,7 @@ systemctl list-unit-files --no-legend --no-pager | sort
 ls -la /etc/wireguard /etc/sysctl.d /etc/systemd/system 2>&1 || true
 """
 
+
 def test_debian11_container_is_refused_clearly(bullseye, tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(
