@@ -145,6 +145,8 @@ class ActionModule(ActionBase):
             for key in ("uplink", "uplink6"):
                 if args[key]:
                     routing_args[key] = args[key]
+            if "ufw_active" in platform:  # platform read it in prepare: ufw is asked once per run
+                routing_args["ufw_active"] = bool(platform["ufw_active"])
             results["routing"] = self._call("forwarding, NAT and ufw", "fleetnet.wireguard.routing", routing_args)
         for ifname in sorted(plan):
             # the plan holds the interface module's arguments; this host's preshared keys

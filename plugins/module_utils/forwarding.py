@@ -8,16 +8,11 @@ from __future__ import annotations
 
 SYSCTL_FILE = "/etc/sysctl.d/90-fleetnet-wireguard.conf"
 KEYS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding")
-PROC_SYS = "/proc/sys/"
 HEADER = "# Managed by fleetnet.wireguard: this host forwards tunnel traffic.\n"
 
 
 def render():
     return HEADER + "".join("%s = 1\n" % key for key in KEYS)
-
-
-def proc_path(key):
-    return PROC_SYS + key.replace(".", "/")
 
 
 def plan(enabled, file_text, live_values):

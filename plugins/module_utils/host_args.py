@@ -65,4 +65,5 @@ ROUTING = dict(
     interfaces=dict(type="list", elements="dict", required=True, options=ROUTING_INTERFACE),
     uplink=dict(type="str"),
     uplink6=dict(type="str"),
+    ufw_active=dict(type="bool"),
 )

@@ -9,23 +9,14 @@ import json
 import os
 from functools import partial
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, nat, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, nat, runner, ufw
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import Operation
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.runner import CommandError
 
 
 def _remove(paths):
     for path in paths:
         if os.path.exists(path):
             os.unlink(path)
-
-
-def _set_proc(key):
-    try:
-        with open(forwarding.proc_path(key), "w") as handle:
-            handle.write("1\n")
-    except OSError as exc:
-        raise CommandError("cannot set %s: %s (is /proc/sys read-only, as in an unprivileged container?)" % (key, exc))
 
 
 class Routing(Operation):
@@ -51,7 +42,7 @@ class Routing(Operation):
 
     def plan_forwarding(self, enabled):
         text = files.read_text(forwarding.SYSCTL_FILE)
-        live = {key: (files.read_text(forwarding.proc_path(key)) or "").strip() for key in forwarding.KEYS}
+        live = {key: runner.sysctl(key) or "" for key in forwarding.KEYS}
         write, remove, keys = forwarding.plan(enabled, text, live)
         if write:
             self.add_diff(forwarding.SYSCTL_FILE, text, forwarding.render())
@@ -60,7 +51,7 @@ class Routing(Operation):
             self.add_diff(forwarding.SYSCTL_FILE, text, "")
             self.step("remove %s (forwarding stays as it is until reboot)" % forwarding.SYSCTL_FILE, partial(_remove, [forwarding.SYSCTL_FILE]))
         for key in keys:
-            self.step("set %s = 1" % key, partial(_set_proc, key))
+            self.step("set %s = 1" % key, partial(runner.set_sysctl, key, 1))
 
     def uplinks(self):
         """-> (IPv4 uplink, IPv6 uplink): the options, else the default routes' devices (read once)."""
@@ -114,7 +105,9 @@ class Routing(Operation):
             self.step("enable %s at boot" % nat.UNIT, partial(self.run, "unit", verb="enable", unit=nat.UNIT))
 
     def plan_ufw(self, interfaces):
-        active = self.run.has("ufw") and ufw.is_active(self.run("ufw_status", check=False)[1])
+        active = self.params["ufw_active"]
+        if active is None:  # not read by platform in this run: read it here
+            active = self.run.has("ufw") and ufw.is_active(self.run("ufw_status", check=False)[1])
         self.result["ufw_active"] = active
         if not active:
             return

@@ -35,6 +35,12 @@ COMMANDS = {
     "apt_policy": "apt-cache policy {package}",
 }
 
+# Kernel settings (sysctl keys) are read and written as their files under
+# /proc/sys, deliberately not with the sysctl tool: that comes with procps,
+# which minimal Debian images and containers lack, and /proc/sys is what it
+# writes anyway. This is the one place that path is declared.
+PROC_SYS = "/proc/sys/"
+
 # tools found through the module's get_bin_path (sbin included), not $PATH
 LOOKED_UP = ("ufw", "modinfo", "systemd-detect-virt")
 
@@ -60,6 +66,29 @@ def describe(words):
     """A failed command, shortened: what comes after the eighth word is more
     of a long list (peers' allowed IPs, say)."""
     return " ".join(words[:8])
+
+
+def sysctl_path(key):
+    """net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward"""
+    return PROC_SYS + key.replace(".", "/")
+
+
+def sysctl(key):
+    """The live value of a kernel setting, stripped, or None when it cannot be read."""
+    try:
+        with open(sysctl_path(key)) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def set_sysctl(key, value):
+    """Set a kernel setting now (not persisted)."""
+    try:
+        with open(sysctl_path(key), "w") as handle:
+            handle.write("%s\n" % value)
+    except OSError as exc:
+        raise CommandError("cannot set %s: %s (is /proc/sys read-only, as in an unprivileged container?)" % (key, exc))
 
 
 class Runner:

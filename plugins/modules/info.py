@@ -125,7 +125,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, status_facts
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, runner, status_facts
 
 
 class Host:
@@ -147,8 +147,8 @@ class Host:
         return json.loads(out) if out else default
 
     def sysctl(self, name):
-        text = files.read_text(forwarding.proc_path(name))
-        return None if text is None else text.strip() == "1"
+        value = runner.sysctl(name)
+        return None if value is None else value == "1"
 
 
 def discover(host, config_dir, wanted):

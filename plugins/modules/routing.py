@@ -63,6 +63,11 @@ options:
   uplink6:
     description: The IPv6 uplink device of a gateway. Default, the device of the IPv6 default route, else O(uplink).
     type: str
+  ufw_active:
+    description:
+      - Whether ufw is active, as M(fleetnet.wireguard.platform) read it earlier in the same run, so ufw is asked
+        once per run. Default, read it here.
+    type: bool
 """
 
 EXAMPLES = r"""

@@ -120,13 +120,16 @@ APPLY = [
      [("interface", dict(WG0))]),
     ("a hub forwards: routing first, with the uplinks",
      {"plan": {"wg0": WG0}, "routing": HUB_ROUTING, "uplink": "eth0", "uplink6": "eth1"}, {},
-     [("routing", {"interfaces": HUB_ROUTING, "uplink": "eth0", "uplink6": "eth1"}), ("interface", dict(WG0))]),
+     [("routing", {"interfaces": HUB_ROUTING, "uplink": "eth0", "uplink6": "eth1", "ufw_active": False}), ("interface", dict(WG0))]),
+    ("no platform read in this run (apply alone): routing reads ufw itself",
+     {"plan": {"wg0": WG0}, "routing": HUB_ROUTING, "prepared": {}}, {},
+     [("routing", {"interfaces": HUB_ROUTING}), ("interface", dict(WG0))]),
     ("ufw active: routing opens the port even without forwarding",
      {"plan": {"wg0": WG0}, "routing": ROUTING, "prepared": prepared(ufw_active=True)}, {},
-     [("routing", {"interfaces": ROUTING}), ("interface", dict(WG0))]),
+     [("routing", {"interfaces": ROUTING, "ufw_active": True}), ("interface", dict(WG0))]),
     ("an interface the inventory dropped is removed",
      {"plan": {}, "routing": [], "prepared": prepared(managed_interfaces=["wg0", "wg1"], routing_managed=True)}, {},
-     [("routing", {"interfaces": []}), ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
+     [("routing", {"interfaces": [], "ufw_active": False}), ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
 ]
 
 

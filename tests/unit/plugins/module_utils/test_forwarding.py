@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import forwarding
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import forwarding, runner
 
 FILE = ("# Managed by fleetnet.wireguard: this host forwards tunnel traffic.\n"
         "net.ipv4.ip_forward = 1\n"
@@ -22,8 +22,8 @@ def test_render_is_the_file():
     ("net.ipv4.ip_forward", "/proc/sys/net/ipv4/ip_forward"),
     ("net.ipv6.conf.all.forwarding", "/proc/sys/net/ipv6/conf/all/forwarding"),
 ])
-def test_proc_path(key, path):
-    assert forwarding.proc_path(key) == path
+def test_a_key_is_read_and_set_at_its_proc_sys_path(key, path):
+    assert runner.sysctl_path(key) == path  # the one declared path; routing and info use it
 
 
 @pytest.mark.parametrize("enabled, file_text, live, want", [
