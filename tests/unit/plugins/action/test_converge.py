@@ -129,7 +129,8 @@ APPLY = [
      [("routing", {"interfaces": ROUTING, "ufw_active": True}), ("interface", dict(WG0))]),
     ("an interface the inventory dropped is removed",
      {"plan": {}, "routing": [], "prepared": prepared(managed_interfaces=["wg0", "wg1"], routing_managed=True)}, {},
-     [("routing", {"interfaces": [], "ufw_active": False}), ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
+     [("routing", {"interfaces": [], "ufw_active": False}),
+      ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
 ]
 
 
