@@ -43,6 +43,7 @@ SCENARIOS = {
     "diagnose": BOOKWORM,
     "secrets": BOOKWORM,
     "vm": VM_SUITES,
+    "sites": BOOKWORM,
 }
 
 
