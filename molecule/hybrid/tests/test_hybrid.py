@@ -140,6 +140,40 @@ def test_every_member_is_reachable_by_name_on_every_host():
     assert ping(node("hyb-laptop"), "hyb-b.wg0")
 
 
+def test_names_follow_a_host_removed_from_the_inventory(tmp_path):
+    """The phone leaves the inventory: on the next run its name is gone from
+    every host's block, and nothing outside the block changed."""
+    import yaml
+
+    def without_phone(node_):
+        # wherever molecule put the group: drop the phone from every hosts list
+        if isinstance(node_, dict):
+            return {k: without_phone(v) for k, v in node_.items() if k != "phone"}
+        return node_
+
+    inventory = without_phone(yaml.safe_load(open(INVENTORY)))
+    assert "phone" not in yaml.safe_dump(inventory)
+    smaller = tmp_path / "inventory"
+    smaller.mkdir()
+    (smaller / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    # group_vars and host_vars stay where molecule keeps them; so does the key store
+    for entry in ("group_vars", "host_vars"):
+        if os.path.exists(os.path.join(os.path.dirname(INVENTORY), entry)):
+            os.symlink(os.path.join(os.path.dirname(INVENTORY), entry), smaller / entry)
+    outside = {n: _hosts_block(node(n))[0].split("# BEGIN")[0] for n in MANAGED}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=project_file(".collections"), ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run(["ansible-playbook", "-i", str(smaller), project_file("playbooks", "site.yml"),
+                           "-e", "wireguard_controller_dir=%s" % STORE],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in MANAGED:
+        h = node(name)
+        text, block = _hosts_block(h)
+        assert "phone" not in block and "hyb-b.wg0" in block, (name, block)
+        assert h.run("getent hosts phone.wg0").rc != 0
+        assert text.split("# BEGIN")[0] == outside[name]
+
+
 def _prom_samples(text):
     """name{labels} value lines of the Prometheus text format -> [(name, {label: value}, value)]."""
     samples = []
