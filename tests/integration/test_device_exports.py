@@ -159,7 +159,10 @@ def test_every_export_loads_in_wg_quick_and_wireguard_go(box, tmp_path):
         # wg-quick's own keys (Address, DNS, MTU) are stripped; the rest is what wg takes
         assert "DNS" not in strip.stdout and "Address" not in strip.stdout
         load = _docker("exec", box, "sh", "-c",
-                       "ip link del wgx 2>/dev/null; WG_PROCESS_FOREGROUND= wireguard-go wgx >/dev/null 2>&1 && "
+                       # the daemon answers on its socket a moment after it forks, and the
+                       # previous one needs a moment to go
+                       "while pgrep -x wireguard-go >/dev/null; do sleep 0.2; done; "
+                       "wireguard-go wgx >/dev/null 2>&1 && sleep 1 && "
                        "wg-quick strip %s > /run/wgx.conf && wg setconf wgx /run/wgx.conf && rm -f /run/wgx.conf && "
                        "wg show wgx listen-port && wg show wgx peers && wg show wgx public-key" % iface, check=False)
         assert load.returncode == 0, (host, load.stdout)
@@ -169,4 +172,4 @@ def test_every_export_loads_in_wg_quick_and_wireguard_go(box, tmp_path):
         assert peers == sorted(p["public_key"] for p in desired["peers"])
         if desired.get("listen_port"):
             assert port == str(desired["listen_port"]), host
-        _docker("exec", box, "sh", "-c", "ip link del wgx; rm -f /etc/wireguard/%s" % stem)
+        _docker("exec", box, "sh", "-c", "ip link del wgx; pkill -x wireguard-go; rm -f /etc/wireguard/%s" % stem)
