@@ -119,75 +119,11 @@ interfaces:
       sample: [{port: 51820, address: "0.0.0.0", process: "nc"}]
 """
 
-import json
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, runner, status_facts
-
-
-class Host:
-    """The edge: every command and file this module reads."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def run(self, argv):
-        """-> stdout, or None when the tool is missing or fails."""
-        path = self.module.get_bin_path(argv[0])
-        if not path:
-            return None
-        rc, out, dummy = self.module.run_command([path] + argv[1:])
-        return out if rc == 0 else None
-
-    def json(self, argv, default):
-        out = self.run(argv)
-        return json.loads(out) if out else default
-
-    def sysctl(self, name):
-        value = runner.sysctl(name)
-        return None if value is None else value == "1"
-
-
-def discover(host, config_dir, wanted):
-    names = list(wanted)
-    names += (host.run(["wg", "show", "interfaces"]) or "").split()
-    try:
-        names += [n for n in map(paths.interface_of, os.listdir(config_dir)) if n]
-    except OSError:
-        pass
-    return sorted(set(names))
-
-
-def service(host, ifname):
-    if not host.module.get_bin_path("systemctl"):
-        return None
-    unit = paths.unit(ifname)
-    states = {}
-    for verb, key in (("is-enabled", "enabled"), ("is-active", "active")):
-        rc, out, dummy = host.module.run_command(["systemctl", verb, unit])
-        states[key] = out.strip() or ("unknown" if rc else "")
-    return dict(unit=unit, **states)
-
-
-def read_config(path):
-    try:
-        text = files.read_text(path)
-    except OSError as exc:
-        return {"exists": True, "error": "cannot read: %s" % exc.strerror, "path": path}
-    return dict(status_facts.config_summary(text), path=path)
-
-
-def interface(host, ifname, config_dir, sockets, now):
-    link = host.json(["ip", "-j", "-d", "link", "show", "dev", ifname], None)
-    addresses = dump = None
-    if link:
-        addresses = host.json(["ip", "-j", "address", "show", "dev", ifname], [])
-        dump = host.run(["wg", "show", ifname, "dump"])
-    config = read_config(paths.config_path(ifname, config_dir))
-    return status_facts.interface_facts(now, link, addresses, dump, config, service(host, ifname), sockets)
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import paths
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.info_facts import Info
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
 def main():
@@ -198,19 +134,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    host = Host(module)
-    now = int(time.time())
-    sockets = status_facts.parse_udp_sockets(host.run(["ss", "-Hulnp"]))
-    interfaces = {}
-    try:
-        for ifname in discover(host, module.params["config_dir"], module.params["interfaces"]):
-            interfaces[ifname] = interface(host, ifname, module.params["config_dir"], sockets, now)
-    except ValueError as exc:
-        module.fail_json(msg="cannot read the WireGuard state: %s" % exc)
-    nat = {"iptables": host.run(["iptables", "-t", "nat", "-S"]), "ip6tables": host.run(["ip6tables", "-t", "nat", "-S"]),
-           "nft": host.run(["nft", "list", "ruleset"])}
-    ipv4, ipv6 = forwarding.KEYS
-    module.exit_json(changed=False, **status_facts.host_facts(now, interfaces, {"ipv4": host.sysctl(ipv4), "ipv6": host.sysctl(ipv6)}, nat))
+    execute(module, Info)
 
 
 if __name__ == "__main__":
