@@ -31,6 +31,8 @@ ARGUMENT_SPEC = dict(
     # wrong one is reported by the inventory contract, naming the host and the variable (see _removal_args)
     removal_limit=dict(type="raw", default=removals.DEFAULT_LIMIT),
     confirm_removal=dict(type="raw", default=[]),
+    # the validate stage's inventory_warnings, shown already in this run
+    shown_warnings=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -74,8 +76,12 @@ class ActionModule(ActionBase):
             options=role_spec.options(), controller_address=controller_route.source_address,
             removal_limit=removals.DEFAULT_LIMIT if removal_limit is None else removal_limit, confirm_removal=confirm_removal)
         problems = run["problems"]
-        for warning in problems.warnings:
-            self._display.warning(format_problem(warning))
+        result["inventory_warnings"] = warnings = [format_problem(w) for w in problems.warnings]
+        # once per run: the plan stage repeats the validate stage's checks
+        shown = set(args["shown_warnings"])
+        for warning in warnings:
+            if warning not in shown:
+                self._display.warning(warning)
         if removal_limit is None and not problems.errors:
             raise AnsibleActionFail("removal_limit: %r is not a whole number" % (args["removal_limit"],))
         if problems.errors:

@@ -83,6 +83,14 @@ options:
         separated by commas (as C(-e wireguard_confirm_removal=vps4,vps5) gives it).
     type: raw
     default: []
+  shown_warnings:
+    description:
+      - Warnings already shown in this run, such as the RV(inventory_warnings) of the O(stage=validate) task before it;
+        they are not shown again. The plan stage repeats the validate stage's checks; the role passes this so that each
+        warning is shown once per run, before any host is touched.
+    type: list
+    elements: str
+    default: []
   rotate_preshared_keys:
     description:
       - With O(stage=plan), hosts whose pairs get a new preshared key even when both ends hold the same one
@@ -171,6 +179,12 @@ removals:
     dropped from it).
   returned: with stage=validate
   type: dict
+inventory_warnings:
+  description: Every warning about the inventory this stage found, one line each (host, variable, message and fix),
+    whether it was shown now or was in O(shown_warnings).
+  returned: always
+  type: list
+  elements: str
 problems:
   description: One entry per error, with host, variable, message and fix.
   returned: failure

@@ -264,3 +264,46 @@ def test_a_member_never_provisioned_outside_the_run_is_left_out_with_a_warning(k
     registered = dict({h: prepared(h) for h in MANAGED}, laptop={"public_keys": {}, "platform": {}})
     result, dummy = run({"stage": "plan", "key_dir": key_dir}, registered=registered)
     assert result["failed"] and "no public key known for laptop on wg0" in result["msg"]
+
+
+# every kind of warning the fleet action shows: (changes to INVENTORY, the hosts in the run, a text of the warning)
+WARNING_KINDS = {
+    "device-option": ({"phone": dict(INVENTORY["phone"], wireguard_table="100")}, MANAGED,
+                      "host phone: wireguard_table: phone on wg0 is an unmanaged device"),
+    "shared-endpoint-host": ({"vps2": dict(INVENTORY["vps2"], wireguard_endpoint="192.0.2.1:51821", wireguard_port=51821)},
+                             MANAGED, "host vps2: wireguard_endpoint: vps2 shares the endpoint host 192.0.2.1"),
+    "via-hub-ignored": ({"vps1": dict(INVENTORY["vps1"], wireguard_via_hub=["192.168.7.0/24"])}, MANAGED,
+                        "host vps1: wireguard_via_hub: vps1 has no hub on wg0"),
+    "no-endpoint-either": ({"vps3": {"wireguard_address": "10.10.0.5", "wireguard_network": "10.10.0.0/24"},
+                            "vps4": {"wireguard_address": "10.10.0.6", "wireguard_network": "10.10.0.0/24"}},
+                           MANAGED + ("vps3", "vps4"), "host vps3: wireguard_endpoint: vps3 and vps4 on wg0 both lack an endpoint"),
+    "site-only": ({"vps3": {"wireguard_address": "10.10.0.5", "wireguard_network": "10.10.0.0/24", "wireguard_site": "lab",
+                            "wireguard_site_endpoint": "192.168.50.5"},
+                   "vps4": {"wireguard_address": "10.10.0.6", "wireguard_network": "10.10.0.0/24"}},
+                  MANAGED + ("vps3", "vps4"), "host vps3: wireguard_site_endpoint: vps3 is reachable only inside site lab"),
+    # plan stage only: a member outside the run (--limit) with no key yet
+    "no-key-yet": ({}, ("vps1", "vps2"), "host laptop: wireguard_public_key: laptop has no key yet on wg0"),
+}
+
+
+def shown(plugin, text):
+    return [c[0][0] for c in plugin._display.warning.call_args_list if text in c[0][0]]
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check-mode"])
+@pytest.mark.parametrize("kind", sorted(WARNING_KINDS))
+def test_each_warning_is_shown_once_per_run(key_dir, kind, check):
+    """The role runs the validate stage (its preflight), then the plan stage,
+    which repeats the checks: a warning is shown by the first stage that
+    finds it, and by the plan stage alone when only that runs (the status
+    playbook, a user's own play)."""
+    changes, play, text = WARNING_KINDS[kind]
+    inventory = dict(INVENTORY, **changes)
+    validated, first = run({"stage": "validate", "key_dir": key_dir}, check=check, inventory=inventory, play=play)
+    planned, second = run({"stage": "plan", "key_dir": key_dir, "shown_warnings": validated["inventory_warnings"]},
+                          check=check, inventory=inventory, play=play)
+    assert not validated.get("failed") and not planned.get("failed"), (validated, planned)
+    assert len(shown(first, text) + shown(second, text)) == 1, (shown(first, text), shown(second, text))
+    assert [w for w in planned["inventory_warnings"] if text in w]  # found by the plan stage too, not lost
+    alone, plugin = run({"stage": "plan", "key_dir": key_dir}, check=True, inventory=inventory, play=play)
+    assert len(shown(plugin, text)) == 1
