@@ -13,6 +13,7 @@ import os
 import time
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, runner, status_facts
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import resolve
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import Operation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.runner import Runner
 
@@ -93,4 +94,6 @@ class Info(Operation):
             raise ValueError("cannot read the WireGuard state: %s" % exc)
         nat = {"iptables": read(run, "iptables_nat"), "ip6tables": read(run, "ip6tables_nat"), "nft": read(run, "nft_ruleset")}
         ipv4, ipv6 = forwarding.KEYS
-        self.result = status_facts.host_facts(now, interfaces, {"ipv4": sysctl_flag(ipv4), "ipv6": sysctl_flag(ipv6)}, nat)
+        # by this host's resolver, as wg resolved them when it loaded the file
+        resolved = {name: resolve(name) for name in status_facts.endpoint_names(interfaces)}
+        self.result = status_facts.host_facts(now, interfaces, {"ipv4": sysctl_flag(ipv4), "ipv6": sysctl_flag(ipv6)}, nat, resolved)

@@ -168,12 +168,30 @@ def interface_facts(now, link, addresses, dump, config, service, sockets):
     return facts
 
 
-def host_facts(now, interfaces, forwarding, nat_outputs):
+def endpoint_names(interfaces):
+    """The DNS names among the endpoints the wg-quick files dial (an address
+    needs no resolving): the host resolves them, so the status report can
+    tell which address a live endpoint stands for."""
+    names = set()
+    for facts in interfaces.values():
+        for peer in ((facts.get("config") or {}).get("peers") or {}).values():
+            try:
+                host = endpoint.parse(peer.get("endpoint") or "")[0]
+            except endpoint.EndpointError:
+                continue
+            if endpoint.ip_of(host) is None:
+                names.add(host)
+    return sorted(names)
+
+
+def host_facts(now, interfaces, forwarding, nat_outputs, resolved=None):
     """The info module's result: the interfaces' facts, the forwarding
-    sysctls ({ipv4, ipv6}: True/False/None) and what the NAT tools said."""
+    sysctls ({ipv4, ipv6}: True/False/None), what the NAT tools said, and
+    ``resolved``: {endpoint name: [addresses it resolves to here]}."""
     return {
         "now": int(now),
         "forwarding": forwarding,
         "nat": {"masquerade": has_masquerade(nat_outputs), "sources": sorted(k for k, v in nat_outputs.items() if v is not None)},
         "interfaces": interfaces,
+        "resolved": resolved or {},
     }

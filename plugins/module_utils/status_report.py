@@ -287,18 +287,57 @@ def _site(fleet, host, ifname):
 
 def _side_path(fleet, ifname, side, other):
     """How ``side`` reaches ``other``: SITE when at other's site endpoint,
-    PUBLIC at any other address, None when it knows no endpoint. The live
-    endpoint (where the peer was last heard from) wins over the planned one."""
-    current = side["endpoint"]
-    if not current:
-        entry = next((p for p in (fleet.desired(side["host"], ifname) or {}).get("peers") or [] if p["name"] == other), {})
-        current = entry.get("endpoint")
-    if not current:
-        return None
+    PUBLIC at any other address, None when it knows no endpoint or cannot
+    tell. The live endpoint (where the peer was last heard from) wins over
+    the planned one; wg shows it as an address, so a site endpoint given as
+    a DNS name counts by the addresses it resolves to on ``side``'s host."""
     site_endpoint = _site(fleet, other, ifname).get("endpoint")
-    if site_endpoint and endpoint_parser.split_live(current)[0] == endpoint_parser.split_live(site_endpoint)[0]:
-        return SITE
-    return PUBLIC
+    live = side["endpoint"]
+    if live:
+        if not site_endpoint:
+            return PUBLIC
+        heard = _address(endpoint_parser.split_live(live)[0])
+        site = site_addresses(site_endpoint, (fleet.infos.get(side["host"]) or {}).get("resolved"))
+        if heard is None or site is None:
+            return None
+        return SITE if heard in site else PUBLIC
+    entry = next((p for p in (fleet.desired(side["host"], ifname) or {}).get("peers") or [] if p["name"] == other), {})
+    planned = entry.get("endpoint")
+    if not planned:
+        return None
+    # both as the plan wrote them (topology.dial): the site endpoint, or another
+    return SITE if site_endpoint and _same_host(planned, site_endpoint) else PUBLIC
+
+
+def _address(text):
+    """An address as one value for every way of writing it (IPv6 case and
+    zeros, an IPv4 address mapped into IPv6), or None when it is a name."""
+    ip = endpoint_parser.ip_of(text)
+    if ip is not None and ip.version == 6 and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+def site_addresses(site_endpoint, resolved):
+    """The addresses a site endpoint (host, host:port, [v6]:port) stands
+    for: its own address, or the addresses its name resolves to on the host
+    that dials it (``resolved``, the info module's {name: [addresses]}).
+    None when that host did not resolve the name: which path a live
+    address is then cannot be told."""
+    try:
+        host = endpoint_parser.parse(site_endpoint)[0]
+    except endpoint_parser.EndpointError:
+        return None  # the inventory check refuses it; a report from an older plan may hold one
+    ip = _address(host)
+    if ip is not None:
+        return {ip}
+    found = [a for a in ((resolved or {}).get(host) or []) if _address(a) is not None]
+    return {_address(a) for a in found} or None
+
+
+def _same_host(one, other):
+    a, b = (endpoint_parser.parse(e)[0] for e in (one, other))
+    return (_address(a) or a.lower().rstrip(".")) == (_address(b) or b.lower().rstrip("."))
 
 
 def _site_path(fleet, ifname, link, sa, sb, out):

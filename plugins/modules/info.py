@@ -62,6 +62,14 @@ forwarding:
   returned: always
   type: dict
   sample: {ipv4: true, ipv6: false}
+resolved:
+  description:
+    - The DNS names among the peers' endpoints in the wg-quick files, each with the addresses it resolves to on this
+      host (an empty list when it does not resolve). wg resolves a name once, when it loads the file, and shows only
+      the address; the status report tells by these whether a peer is reached at its site endpoint.
+  returned: always
+  type: dict
+  sample: {st2.lab: ["192.168.50.12"]}
 nat:
   description: Whether a MASQUERADE rule exists (null when no tool could be asked) and which tools answered.
   returned: always

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
-    key_store, pipeline, status_facts, status_report, status_svg, status_text, status_verdict, wg_keys,
+    endpoint, key_store, pipeline, status_facts, status_report, status_svg, status_text, status_verdict, wg_keys,
 )
 
 NOW = 1795572500
@@ -525,3 +525,61 @@ def test_link_path_site_or_public(diag1_sees_diag2, want_path, want_flag):
     assert flagged == ({("public_path_in_site", "diag1", ("diag1", "diag2"))} if want_flag else set())
     text = status_text.render_table("wg0", result["networks"]["wg0"])
     assert re.search(r"diag1 - diag2 +up +%s " % want_path, text), text
+
+
+# Every form of wireguard_site_endpoint, for diag1 (n=11) and diag2 (n=12):
+# (the form, what each host's resolver answers for the other's name, the live
+# endpoint wg shows for the other, the link's path)
+SITE_ENDPOINT_FORMS = {
+    "ipv4": ("172.31.60.{n}", None, "172.31.60.{n}:51820", "site"),
+    "ipv4-port": ("172.31.60.{n}:51820", None, "172.31.60.{n}:51820", "site"),
+    "ipv6-brackets-port": ("[fd31::{n}]:51820", None, "[fd31::{n}]:51820", "site"),
+    "ipv6-brackets-uncompressed": ("[FD31:0:0::{n}]", None, "[fd31::{n}]:51820", "site"),
+    "ipv6-bare": ("fd31::{n}", None, "[fd31::{n}]:51820", "site"),
+    "ipv6-heard-as-ipv4-mapped": ("172.31.60.{n}", None, "[::ffff:172.31.60.{n}]:51820", "site"),
+    "name": ("{host}.lab", ["172.31.60.{n}"], "172.31.60.{n}:51820", "site"),
+    "name-port": ("{host}.lab:51820", ["172.31.60.{n}"], "172.31.60.{n}:51820", "site"),
+    "name-fqdn": ("{host}.lab.example.org.", ["fd31::{n}", "172.31.60.{n}"], "[fd31::{n}]:51820", "site"),
+    # heard from at its public address although the name stands for its site address
+    "name-public": ("{host}.lab", ["172.31.60.{n}"], "172.30.60.{n}:51820", "public"),
+    "ipv6-public": ("[fd31::{n}]:51820", None, "172.30.60.{n}:51820", "public"),
+    # the hosts cannot resolve the name: which path it is cannot be told
+    "name-unresolved": ("{host}.lab", [], "172.31.60.{n}:51820", None),
+}
+
+
+def site_form(form, host_name, n):
+    return form.format(host=host_name, n=n)
+
+
+@pytest.mark.parametrize("form", sorted(SITE_ENDPOINT_FORMS))
+def test_link_path_for_every_site_endpoint_form(form):
+    """wg shows where a peer is as an address (IPv6 in brackets, compressed);
+    the site endpoint as written may be a name, or an address written
+    another way: compared as addresses, a name as the dialling host resolved
+    it (the info module's ``resolved``, read from its wg-quick file)."""
+    template, answer, live, want_path = SITE_ENDPOINT_FORMS[form]
+    number = {"diag1": 11, "diag2": 12}
+    inventory = dict(INVENTORY)
+    for name, n in number.items():
+        inventory[name] = dict(INVENTORY[name], wireguard_site="lab", wireguard_site_endpoint=site_form(template, name, n))
+    planned = fleet(inventory)
+    infos = healthy()
+    views = {"diag1": [peer("diag2", NOW - 33, 1848, 2000), peer("diag3", NOW - 34, 1124, 1128)],
+             "diag2": [peer("diag1", NOW - 33, 2000, 1848, allowed="10.60.0.1/32,10.60.0.3/32")]}
+    for name, other in (("diag1", "diag2"), ("diag2", "diag1")):
+        def toward_other(p, value):
+            return p[:2] + (value,) + p[3:] if p[0] == KEY[other] else p
+        dialled = next(p["endpoint"] for p in planned["plan"][name]["wg0"]["peers"] if p["name"] == other)
+        # the file holds the endpoint as planned; the dump, the address wg dials or last heard the peer from
+        facts = host(name, [toward_other(p, site_form(live, other, number[other])) for p in views[name]],
+                     config=config_text(name, [toward_other(p, dialled) for p in views[name]]))
+        names = status_facts.endpoint_names(facts["interfaces"])
+        assert names == ([] if answer is None else [endpoint.parse(dialled)[0]])
+        facts["resolved"] = {n: [site_form(a, other, number[other]) for a in answer] for n in names}
+        infos[name] = facts
+    result = status_report.report(infos, planned, None, list(infos))
+    paths = {tuple(link["hosts"]): link["path"] for link in result["networks"]["wg0"]["links"]}
+    assert paths == {("diag1", "diag2"): want_path, ("diag1", "diag3"): "public"}
+    flagged = {d["host"] for d in result["diagnoses"] if d["kind"] == "public_path_in_site"}
+    assert flagged == ({"diag1", "diag2"} if want_path == "public" else set())
