@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """How long playbooks/site.yml takes across a fleet of local systemd containers.
 
-    python bench/fleet.py                          # N = 3, 10, 20; mesh and star; one bare-image converge
+    python bench/fleet.py                          # N = 3, 10, 30; mesh and star; one bare-image converge
     python bench/fleet.py --sizes 3 --repeat 5     # only N = 3, median of 5
     python bench/fleet.py --topologies mesh --no-bare
+    python bench/fleet.py --repo ../before --sizes 10 --topologies mesh --no-bare   # another tree's role
 
 For each topology and size N, a round is: N fresh containers (plus one spare,
 outside the inventory) from an image with wireguard-tools and wireguard-go
@@ -12,8 +13,11 @@ already installed, then
   rerun      the same run again, nothing to change;
   add        the spare joins the inventory (a mesh member, or a spoke of the star).
 Each phase's wall time is the whole ansible-playbook command; the median over
-rounds is reported with the tasks each host went through (ok + skipped) and
-the changed count from the recap. "bare" is one converge of a 3-node mesh from
+rounds is reported with the tasks each host went through (ok + skipped), the
+changed count from the recap, and the module calls each host received
+(lib/calls.py, from the connection's -vvv messages written to a log file;
+--no-count-calls turns that off). Controller CPU per added host is the growth
+of the median controller CPU between consecutive sizes. "bare" is one converge of a 3-node mesh from
 the plain Debian image, which installs the packages (needs the Debian mirror),
 and lists what it installed.
 
@@ -31,7 +35,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -39,15 +42,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from lib import containers, machine, playbook  # noqa: E402
+from lib import containers, machine, playbook, summary  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
-PHASES = ("converge", "rerun", "add")
+PHASES = summary.PHASES
 NETWORK = "10.100.0.0/22"
 # the most used WireGuard role, 3 and 10 Debian 12 containers, packages present (issue 8)
 REFERENCE = {3: {"converge": 12.0, "rerun": 10.0, "add": 16.0, "tasks": 19}, 10: {"converge": 39.0, "rerun": 32.0, "add": 36.0}}
 REFERENCE_BARE_3 = 96.0
-DEFAULT_REPEATS = {3: 3, 10: 2, 20: 1}
+DEFAULT_REPEATS = {3: 3, 10: 2, 30: 1}
 
 
 def tunnel_address(index):
@@ -88,10 +91,11 @@ def check_peers(topology, indices):
 QUIET = {"threshold": 0.7, "max_wait": 120}
 
 
-def timed_run(inv, log_path):
+def timed_run(inv, log_path, indices):
     waited, idle = machine.wait_quiet(QUIET["threshold"], QUIET["max_wait"]) if QUIET["max_wait"] else (0, None)
-    result = playbook.run(inv, log_path)
-    result.update(idle_before=idle, waited_s=waited, load_before=round(machine.load_average(), 2))
+    load = round(machine.load_average(), 2)
+    result = playbook.run(inv, log_path, [containers.name(i) for i in indices])
+    result.update(idle_before=idle, waited_s=waited, load_before=load, load_after=round(machine.load_average(), 2))
     return result
 
 
@@ -102,11 +106,11 @@ def one_round(topology, size, run_dir):
     containers.start(indices, containers.WG_IMAGE)
     os.makedirs(run_dir, exist_ok=True)
     inv = inventory(run_dir, topology, members)
-    out = {"converge": timed_run(inv, os.path.join(run_dir, "converge.log"))}
+    out = {"converge": timed_run(inv, os.path.join(run_dir, "converge.log"), members)}
     check_peers(topology, members)
-    out["rerun"] = timed_run(inv, os.path.join(run_dir, "rerun.log"))
+    out["rerun"] = timed_run(inv, os.path.join(run_dir, "rerun.log"), members)
     inventory(run_dir, topology, members + [spare])
-    out["add"] = timed_run(inv, os.path.join(run_dir, "add.log"))
+    out["add"] = timed_run(inv, os.path.join(run_dir, "add.log"), indices)
     check_peers(topology, indices)
     return out
 
@@ -117,30 +121,12 @@ def bare_round(size, run_dir):
     containers.start(indices, containers.BASE_IMAGE)
     os.makedirs(run_dir, exist_ok=True)
     before = containers.packages(1)
-    result = timed_run(inventory(run_dir, "mesh", indices), os.path.join(run_dir, "converge.log"))
+    result = timed_run(inventory(run_dir, "mesh", indices), os.path.join(run_dir, "converge.log"), indices)
     check_peers("mesh", indices)
     installed = sorted(containers.packages(1) - before)
     result["installed_packages"] = installed
     result["kernel_image_installed"] = any(p.startswith("linux-image") for p in installed)
     return result
-
-
-def summarize(rounds):
-    """Median wall time per phase, and the task/changed figures (the same every round)."""
-    summary = {}
-    for phase in PHASES:
-        runs = [r[phase] for r in rounds]
-        summary[phase] = {
-            "wall_s_median": round(statistics.median(r["wall_s"] for r in runs), 2),
-            "wall_s_runs": [r["wall_s"] for r in runs],
-            "controller_cpu_s_median": round(statistics.median(r["controller_cpu_s"] for r in runs), 2),
-            "tasks_per_host": max(r["tasks_per_host"] for r in runs),
-            "tasks_per_host_min": min(r["tasks_per_host_min"] for r in runs),
-            "ran_per_host": max(r["ran_per_host"] for r in runs),
-            "changed": statistics.median(r["changed"] for r in runs),
-            "changed_hosts": statistics.median(r["changed_hosts"] for r in runs),
-        }
-    return summary
 
 
 def targets(results):
@@ -163,18 +149,23 @@ def targets(results):
 
 
 def print_table(results):
-    print("\n%-5s %4s  %-9s %9s %15s %7s %8s %8s %10s  %s" % (
-        "topo", "N", "phase", "median s", "runs", "cpu s", "tasks/h", "changed", "reference", "ratio"))
-    print("(runs: wall time of each round; cpu s: controller CPU, median; tasks/h: most/fewest tasks a host went through)")
+    print("\n%-5s %4s  %-9s %9s %15s %7s %8s %8s %9s %10s  %s" % (
+        "topo", "N", "phase", "median s", "runs", "cpu s", "tasks/h", "changed", "calls/h", "reference", "ratio"))
+    print("(runs: wall time of each round; cpu s: controller CPU, median; tasks/h: most/fewest tasks a host went through;"
+          " calls/h: most/fewest module calls a host received, and their total)")
     for topology in ("mesh", "star"):
         for size, entry in sorted(results.get(topology, {}).items(), key=lambda kv: int(kv[0])):
             for phase in PHASES:
                 s = entry["summary"][phase]
                 ref = REFERENCE.get(int(size), {}).get(phase) if topology == "mesh" else None
-                print("%-5s %4s  %-9s %9.2f %15s %7.1f %8s %8g %10s  %s" % (
+                calls = "%d/%d %d" % (s["module_calls_per_host"], s["module_calls_per_host_min"], s["module_calls"]) if "module_calls" in s else "-"
+                print("%-5s %4s  %-9s %9.2f %15s %7.1f %8s %8g %9s %10s  %s" % (
                     topology, size, phase, s["wall_s_median"], "/".join("%.1f" % w for w in s["wall_s_runs"]),
-                    s["controller_cpu_s_median"], "%d/%d" % (s["tasks_per_host"], s["tasks_per_host_min"]), s["changed"], "%.0f s" % ref if ref else "-",
-                    "%.2f" % (s["wall_s_median"] / ref) if ref else "-"))
+                    s["controller_cpu_s_median"], "%d/%d" % (s["tasks_per_host"], s["tasks_per_host_min"]), s["changed"], calls,
+                    "%.0f s" % ref if ref else "-", "%.2f" % (s["wall_s_median"] / ref) if ref else "-"))
+    for topology, rows in results.get("cpu_per_added_host", {}).items():
+        for row in rows:
+            print("%s N=%d->%d %s: %.3f s controller CPU per added host" % (topology, row["from"], row["to"], row["phase"], row["per_host"]))
     bare = results.get("bare")
     if bare:
         print("%-5s %4s  %-9s %9.2f %15s %7.1f %8s %8g %10s  %.2f" % (
@@ -189,10 +180,11 @@ def print_table(results):
 
 def environment():
     def git(*args):
-        return subprocess.run(["git"] + list(args), cwd=playbook.REPO, capture_output=True, text=True, check=False).stdout.strip()
+        return subprocess.run(["git"] + list(args), cwd=playbook.repo(), capture_output=True, text=True, check=False).stdout.strip()
     ansible = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "--version"],
                              capture_output=True, text=True, check=False).stdout.splitlines()
     return {
+        "repo": playbook.repo(),
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted_role_or_plugins": bool(git("status", "--porcelain", "roles", "plugins", "playbooks")),
         "ansible": ansible[0] if ansible else None,
@@ -209,7 +201,7 @@ def parse_sizes(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=parse_sizes, default=[3, 10, 20], help="comma-separated N (default 3,10,20)")
+    parser.add_argument("--sizes", type=parse_sizes, default=[3, 10, 30], help="comma-separated N (default 3,10,30)")
     parser.add_argument("--topologies", default="mesh,star", help="mesh, star or both (default)")
     parser.add_argument("--repeat", type=int, help="rounds per size (default: 3 for N<=3, 2 for N<=10, else 1)")
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare-image converge")
@@ -218,6 +210,10 @@ def main():
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for ansible-playbook, to measure a setting (e.g. ANSIBLE_PIPELINING=1)")
     parser.add_argument("--keep", action="store_true", help="leave the containers running at the end")
+    parser.add_argument("--repo", help="measure the role, playbooks and ansible.cfg of this tree (its .collections made by"
+                                       " scripts/setup.sh); default: this one")
+    parser.add_argument("--no-count-calls", dest="count_calls", action="store_false",
+                        help="do not log the connection's messages to count module calls per host")
     parser.add_argument("--json", default=os.path.join(RESULTS, "fleet.json"))
     args = parser.parse_args()
     topologies = [t for t in args.topologies.split(",") if t]
@@ -225,6 +221,9 @@ def main():
         parser.error("topologies are mesh and star")
 
     QUIET["max_wait"] = args.quiet_wait
+    playbook.COUNT_CALLS["enabled"] = args.count_calls
+    if args.repo:
+        playbook.use_repo(args.repo)
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep:
@@ -250,7 +249,7 @@ def main():
                     print("%s N=%d round %d/%d ..." % (topology, size, r + 1, repeat), end=" ", flush=True)
                     rounds.append(one_round(topology, size, os.path.join(runs_root, "%s-%d-%d" % (topology, size, r + 1))))
                     print(", ".join("%s %.1f s" % (p, rounds[-1][p]["wall_s"]) for p in PHASES), flush=True)
-                results.setdefault(topology, {})[str(size)] = {"repeat": repeat, "summary": summarize(rounds), "rounds": rounds}
+                results.setdefault(topology, {})[str(size)] = {"repeat": repeat, "summary": summary.summarize(rounds), "rounds": rounds}
         if args.bare:
             print("bare image, mesh N=3 ...", end=" ", flush=True)
             used.update(range(1, 4))
@@ -260,6 +259,8 @@ def main():
         if not args.keep:
             containers.remove(sorted(used))
             containers.remove_network()
+    results["cpu_per_added_host"] = {t: summary.per_added_host({n: e["summary"] for n, e in results[t].items()})
+                                     for t in topologies if t in results}
     results["targets"] = targets(results)
     results["total_s"] = round(time.perf_counter() - wall, 1)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

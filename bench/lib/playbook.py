@@ -14,8 +14,28 @@ import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(REPO, "playbooks", "site.yml")
+from . import calls
+
+# the tree whose role and ansible.cfg are measured; use_repo() points the
+# same benchmark code at another worktree (a "before" of a change)
+HERE_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TREE = {"repo": HERE_REPO}
+# count module calls per host (calls.py) from a log beside each run's log
+COUNT_CALLS = {"enabled": True}
+
+
+def use_repo(path):
+    TREE["repo"] = os.path.abspath(path)
+
+
+def repo():
+    return TREE["repo"]
+
+
+def playbook_path():
+    return os.path.join(repo(), "playbooks", "site.yml")
+
+
 _RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+"
                     r"skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
 _FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
@@ -45,16 +65,18 @@ def parse_recap(text):
 EXTRA_ENV = {}
 
 
-def _env():
+def _env(calls_log=None):
     env = dict(os.environ)
     env.update(
-        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"),
+        ANSIBLE_CONFIG=os.path.join(repo(), "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(repo(), ".collections"),
         ANSIBLE_STDOUT_CALLBACK="default",
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_RETRY_FILES_ENABLED="0",
         PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
     )
+    if calls_log:
+        env.update(ANSIBLE_LOG_PATH=calls_log, ANSIBLE_LOG_VERBOSITY="3")
     env.update(EXTRA_ENV)
     return env
 
@@ -64,14 +86,21 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run(inventory, log_path):
-    """-> {wall_s, controller_cpu_s, rc, recap, tasks_per_host, changed, log};
-    raises if a host failed. controller_cpu_s is the CPU time of ansible-playbook
-    and everything it ran on the controller (workers, docker CLI)."""
-    argv = ["ansible-playbook", "-i", inventory, PLAYBOOK]
+def run(inventory, log_path, hosts=None):
+    """-> {wall_s, controller_cpu_s, rc, recap, tasks_per_host, changed,
+    module_calls_per_host, ..., log}; raises if a host failed. controller_cpu_s
+    is the CPU time of ansible-playbook and everything it ran on the controller
+    (workers, docker CLI). The per-host figures are over ``hosts`` (default:
+    every host of the recap; the playbook's localhost play is not one of the fleet)."""
+    argv = ["ansible-playbook", "-i", inventory, playbook_path()]
+    calls_log = None
+    if COUNT_CALLS["enabled"]:
+        calls_log = os.path.splitext(log_path)[0] + ".calls.log"
+        if os.path.exists(calls_log):
+            os.unlink(calls_log)
     cpu = _children_cpu()
     start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=REPO, env=_env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(argv, cwd=repo(), env=_env(calls_log), capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     cpu = _children_cpu() - cpu
     with open(log_path, "w") as handle:
@@ -81,17 +110,25 @@ def run(inventory, log_path):
     bad = [h for h, s in recap.items() if s["failed"] or s["unreachable"]]
     if proc.returncode != 0 or bad or not recap:
         raise RuntimeError("ansible-playbook failed (rc=%d, hosts %s); log: %s" % (proc.returncode, bad, log_path))
+    fleet = {h: recap.get(h, dict.fromkeys(_FIELDS, 0)) for h in (hosts or recap)}
     # a task the host went through, whether it ran or was skipped by its condition
-    tasks = {h: s["ok"] + s["skipped"] + s["failed"] for h, s in recap.items()}
-    return {
+    tasks = {h: s["ok"] + s["skipped"] + s["failed"] for h, s in fleet.items()}
+    result = {
         "wall_s": round(wall, 3),
         "controller_cpu_s": round(cpu, 2),
         "rc": proc.returncode,
         "tasks_per_host": max(tasks.values()),
         "tasks_per_host_min": min(tasks.values()),
-        "ran_per_host": max(s["ok"] for s in recap.values()),
-        "changed": sum(s["changed"] for s in recap.values()),
-        "changed_hosts": sum(1 for s in recap.values() if s["changed"]),
+        "ran_per_host": max(s["ok"] for s in fleet.values()),
+        "changed": sum(s["changed"] for s in fleet.values()),
+        "changed_hosts": sum(1 for s in fleet.values() if s["changed"]),
         "recap": recap,
         "log": log_path,
+        "repo": repo(),
     }
+    if calls_log:
+        with open(calls_log) as handle:
+            text = handle.read()
+        per_host = calls.count(text)
+        result.update(calls.summarize(per_host, sorted(fleet)), calls_by_host=per_host, modules_run=calls.modules(text))
+    return result
