@@ -13,7 +13,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import inventory, key_store, key_store_guard, pipeline, removals
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import inventory, key_store, key_store_guard, pipeline, plan_json, removals
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.problems import format_problem
 from ansible_collections.fleetnet.wireguard.plugins.plugin_utils import controller_route, role_spec
 
@@ -36,10 +36,25 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def inventory_vars(hostvars, host):
-    """The host's own wireguard_* variables (internal wireguard__* excluded)."""
-    hv = hostvars[host]
+def own_vars(hv):
+    """The host's own wireguard_* variables (internal wireguard__* excluded),
+    from its hostvars: each value templated as Ansible templates it."""
     return {k: hv[k] for k in hv if (k.startswith("wireguard_") and not k.startswith("wireguard__")) or k in _EXTRA_VARS}
+
+
+def read_hostvars(hostvars, members, play_hosts=(), register=None):
+    """-> ({member: its own_vars}, {play host: what it registered under
+    ``register``}). One hostvars lookup per host, whatever is read from it:
+    each lookup computes every variable of the host (about 1 ms)."""
+    own, reported = {}, {}
+    play = set(play_hosts) if register else set()
+    for host in dict.fromkeys(list(members) + sorted(play)):
+        hv = hostvars[host]
+        if host in members:
+            own[host] = own_vars(hv)
+        if host in play:
+            reported[host] = hv.get(register) or {}
+    return own, reported
 
 
 def _removal_args(args):
@@ -68,10 +83,12 @@ class ActionModule(ActionBase):
         removal_limit, confirm_removal = _removal_args(args)
         # validation looks at public keys only: no secret is read for it
         parts = ("public",) if args["stage"] == "validate" else key_store.PARTS
+        planning = args["stage"] == "plan"
+        own, reported = read_hostvars(hostvars, members, play_hosts, args["register"] if planning else None)
         run = pipeline.run(
-            {h: inventory_vars(hostvars, h) for h in members},
+            own,
             store=key_store.read(key_dir, parts) if key_dir else None,
-            reported={h: hostvars[h].get(args["register"]) or {} for h in play_hosts} if args["stage"] == "plan" else None,
+            reported=reported if planning else None,
             stage=args["stage"], check=check, rotate=args["rotate_preshared_keys"], play_hosts=play_hosts,
             options=role_spec.options(), controller_address=controller_route.source_address,
             removal_limit=removals.DEFAULT_LIMIT if removal_limit is None else removal_limit, confirm_removal=confirm_removal)
@@ -117,8 +134,13 @@ class ActionModule(ActionBase):
             # new preshared keys travel to their two hosts in this result:
             # it is never shown, at any verbosity
             planned["_ansible_no_log"] = True
-        for key in ("plan", "routing", "preshared_keys"):
+        for key in ("routing", "preshared_keys"):
             # one string per host: Ansible copies a registered result per
             # host, and a million small objects cost it more than the plan did
             planned[key] = {h: json.dumps(v, sort_keys=True) for h, v in run[key].items()} if as_json else run[key]
+        if as_json:
+            # each host's peers as lines of one table per interface: a mesh's entries are shared (plan_json.py)
+            planned["plan"], planned["peer_table"] = plan_json.pack(run["plan"])
+        else:
+            planned["plan"] = run["plan"]
         return planned

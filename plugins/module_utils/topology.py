@@ -62,6 +62,14 @@ def dial(caller, callee):
     return None, None
 
 
+def _view(me):
+    """What a backbone entry depends on in the member that holds it: its
+    site (dial), whether others can dial it (a site or a public endpoint) and
+    its own keepalive. Members with the same view get the same entries; the
+    member itself is left out of its own list."""
+    return (me.get("site"), bool(me.get("site_endpoint")), bool(me["endpoint"]), me["persistent_keepalive"])
+
+
 class InterfaceTopology:
     """Indexes of one interface's members, built once and shared by all hosts."""
 
@@ -86,6 +94,8 @@ class InterfaceTopology:
         self.backbone = sorted(self.behind)
         # LANs behind members are outside the network's prefixes: spokes need them too
         self.extra_routes = _unique(p for m in members.values() for p in m["allowed_ips"])
+        # backbone entries as members of one view see them (see _view), made once per view
+        self._backbone_entries = {}
 
     def routes_forwarded(self, host):
         """True if this host forwards traffic between peers."""
@@ -109,23 +119,33 @@ class InterfaceTopology:
         }
 
     def peers_of(self, host):
+        """The host's peer entries. Backbone entries are shared by every
+        host of the same view (read them, never change them): a 1,000-host
+        mesh then holds 1,000 entries instead of a million."""
         me = self.members[host]
         if is_spoke(me):
             hub = self.members[me["hub"]]
             own = set(host_prefixes(me) + me["allowed_ips"])
             allowed = [p for p in _unique(self.prefixes + self.extra_routes + me["via_hub"]) if p not in own]
             return [self._entry(me, hub, allowed)]
-        peers = []
-        for name in self.backbone:
-            if name == host:
-                continue
-            other = self.members[name]
-            if dial(me, other)[0] is None and dial(other, me)[0] is None:
-                continue  # neither can reach the other first: no useful direct link
-            peers.append(self._entry(me, other, self.behind[name]))
+        view = _view(me)
+        entries = self._backbone_entries.get(view)
+        if entries is None:
+            entries = self._backbone_entries[view] = self._entries_seen_by(me)
+        peers = [entry for name, entry in entries if name != host]
         for name in self.spokes.get(host, ()):
             peers.append(self._entry(me, self.members[name], self.own_prefixes(name)))
         return peers
+
+    def _entries_seen_by(self, me):
+        """[(name, entry)] of the backbone as ``me`` (and every member of its view) sees it."""
+        entries = []
+        for name in self.backbone:
+            other = self.members[name]
+            if dial(me, other)[0] is None and dial(other, me)[0] is None:
+                continue  # neither can reach the other first: no useful direct link
+            entries.append((name, self._entry(me, other, self.behind[name])))
+        return entries
 
     def own_prefixes(self, spoke):
         """What a hub routes to one of its spokes: the spoke and what lies behind it."""

@@ -62,6 +62,9 @@ options:
       - Return each host's RV(plan), RV(routing) and RV(preshared_keys) as one JSON string. At hundreds of hosts
         Ansible copies a registered result far faster as one string per host than as nested data;
         M(fleetnet.wireguard.converge) takes either form.
+      - Each host's RV(plan) then lists its peers as line numbers of RV(peer_table), which holds each distinct peer
+        entry once (in a full mesh of N hosts, N entries instead of N x (N - 1)); the filter
+        P(fleetnet.wireguard.host_plan#filter) gives one host's plan back whole.
     type: bool
     default: false
   hosts:
@@ -116,12 +119,20 @@ plan:
   description:
     - For each host, for each interface, exactly the arguments of M(fleetnet.wireguard.interface) (without the
       preshared keys, see RV(preshared_keys)); for an unmanaged device, what its exported config holds.
-    - With O(as_json), each host's value is that dict as a JSON string.
+    - With O(as_json), each host's value is that dict as a JSON string, its C(peers) line numbers of RV(peer_table).
   returned: with stage=plan
   type: dict
   sample: {"vps1": {"wg0": {"name": "wg0", "addresses": ["10.10.0.1/24"], "listen_port": 51820,
     "peers": [{"name": "vps2", "public_key": "HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA=",
     "endpoint": "198.51.100.2:51820", "allowed_ips": ["10.10.0.2/32"], "persistent_keepalive": null}]}}}
+peer_table:
+  description:
+    - With O(as_json), for each interface, its distinct peer entries, one JSON object per line (the first line is
+      number 0). P(fleetnet.wireguard.host_plan#filter) puts them back into a host's plan.
+  returned: with stage=plan and as_json
+  type: dict
+  sample: {"wg0": '{"allowed_ips": ["10.10.0.2/32"], "endpoint": "198.51.100.2:51820", "name": "vps2",
+    "persistent_keepalive": null, "public_key": "HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA="}'}
 routing:
   description:
     - For each managed host, the O(fleetnet.wireguard.routing#module:interfaces) argument of M(fleetnet.wireguard.routing)

@@ -16,6 +16,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from action_harness import make_action
 from ansible_collections.fleetnet.wireguard.plugins.action.fleet import ActionModule
+from ansible_collections.fleetnet.wireguard.plugins.filter.host_plan import host_plan
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, preshared_keys, wg_keys
 
 # vps1 and vps2 on the backbone, laptop a spoke of vps1, phone (a device) a spoke of vps2
@@ -202,7 +203,12 @@ def test_as_json_gives_one_string_per_host(key_dir):
     strings, dummy = run({"stage": "plan", "key_dir": key_dir, "as_json": True})
     for key in ("plan", "routing", "preshared_keys"):
         assert all(isinstance(v, str) for v in strings[key].values())
+    for key in ("routing", "preshared_keys"):
         assert {h: json.loads(v) for h, v in strings[key].items()} == data[key]
+    # the plan's peers are lines of the table; the role's filter gives each host its plan whole
+    assert all(isinstance(i, int) for v in strings["plan"].values() for args in json.loads(v).values() for i in args["peers"])
+    assert {h: json.loads(host_plan(strings, h)) for h in strings["plan"]} == data["plan"]
+    assert host_plan(strings, "nowhere") == "{}"
 
 
 def test_a_keypair_task_looped_over_interfaces_is_read_too(key_dir):
