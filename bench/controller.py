@@ -1,9 +1,16 @@
 #!/usr/bin/env python
 """Controller-side cost of a fleet: inventory -> validation -> keys -> peers ->
-every host's wg-quick file, for a large full mesh and a large star.
+every host's wg-quick file, for a large full mesh and a large star; then the
+role's controller stages (the preflight role's validate, the role's
+fleetnet.wireguard.fleet tasks, read from the role's files) inside
+ansible-playbook against the same inventory, with the controller CPU of
+every process of the run and the largest process's peak RSS, beside
+Ansible's floor (one task that does nothing) and, with --baseline, the
+same stages of another commit, interleaved.
 
     python bench/controller.py                     # 1,000-host mesh, 10,000-spoke star
     python bench/controller.py --mesh 200 --star 2000 --repeat 1
+    python bench/controller.py --star 0 --ansible-only --baseline main   # before/after at 1,000 hosts
 
 Each scenario runs in a fresh interpreter so its peak RSS is its own: once
 untraced for the wall time and ru_maxrss, once under tracemalloc for the peak
@@ -27,6 +34,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
+
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -118,35 +127,59 @@ def run_scenario(kind, size, traced):
     return out
 
 
-ANSIBLE_PLAY = """- name: The role's controller stages alone, for every host of the inventory
+def _fleet_tasks(tasks):
+    """The role's tasks that run the fleet action (its controller stages), blocks opened."""
+    found = []
+    for task in tasks or []:
+        if "block" in task:
+            found += _fleet_tasks(task["block"])
+        elif any(key in task for key in ("fleetnet.wireguard.fleet", "fleet")):
+            found.append(dict(task))
+    return found
+
+
+def ansible_play(collection, per_host=False):
+    """The role's controller stages alone, as the role runs them, read from
+    ``collection``'s own files: the preflight role (validate), then every
+    fleetnet.wireguard.fleet task of roles/wireguard/tasks/main.yml, with
+    the role's defaults and the key store next to the inventory. No host is
+    contacted. -> the play as YAML text"""
+    roles = os.path.join(collection, "roles")
+    with open(os.path.join(roles, "wireguard", "defaults", "main.yml")) as handle:
+        play_vars = yaml.safe_load(handle) or {}
+    play_vars["wireguard_controller_dir"] = "{{ inventory_dir }}/wireguard"
+    with open(os.path.join(roles, "wireguard", "tasks", "main.yml")) as handle:
+        tasks = _fleet_tasks(yaml.safe_load(handle))
+    if per_host:
+        # what the apply task templates on the controller for each host before its round trip: its whole plan
+        # (a baseline from before the packed plan reads its slice as it was)
+        packed = os.path.exists(os.path.join(collection, "plugins", "filter", "host_plan.py"))
+        plan = ("wireguard__fleet | fleetnet.wireguard.host_plan(inventory_hostname)" if packed
+                else "wireguard__fleet.plan[inventory_hostname] | default('{}')")
+        tasks.append({"name": "per-host slice", "ansible.builtin.debug": {"msg": "{{ %s | from_json | length }}" % plan}})
+    play = {"name": "The role's controller stages alone, for every host of the inventory", "hosts": "wireguard",
+            "gather_facts": False, "vars": play_vars, "roles": ["fleetnet.wireguard.preflight"], "tasks": tasks}
+    return yaml.safe_dump([play], sort_keys=False)
+
+
+# Ansible's own cost of a play over the same inventory: one run_once task that does nothing
+FLOOR_PLAY = """- name: Ansible's floor
   hosts: wireguard
   gather_facts: false
   tasks:
-    - name: validate
-      fleetnet.wireguard.fleet:
-        stage: validate
-      run_once: true
-    - name: plan
-      fleetnet.wireguard.fleet:
-        stage: plan
-        key_dir: "{{ inventory_dir }}/wireguard"
-        as_json: true  # as the role asks for it
-      run_once: true
-      register: wireguard__fleet
-"""
-# what the interface task does on the controller for each host before any
-# round trip: template its slice of the registered plan, one JSON string per host (here with a small result)
-PER_HOST_TASK = """    - name: per-host slice
+    - name: nothing
       ansible.builtin.debug:
-        msg: "{{ wireguard__fleet.plan[inventory_hostname] | default('{}') | from_json | dict2items | length }}"
+        msg: nothing
+      run_once: true
 """
-_TASK_TIME = re.compile(r"^(validate|plan|per-host slice) -+ ([0-9.]+)s$")
+_TASK_TIME = re.compile(r"^(.+?) -+ ([0-9.]+)s$")
 
 
-def run_in_ansible(kind, size, per_host):
-    """The fleet action's two stages inside ansible-playbook: hostvars, the key
-    store (every key read from disk), planning, and the result handed back to
-    Ansible and registered for every host. -> dict"""
+def run_in_ansible(kind, size, per_host, collection=REPO, floor=False):
+    """The role's controller stages inside ansible-playbook, with the
+    collection at ``collection``: hostvars, the key store (every key read
+    from disk), validation, planning, and the result handed back to Ansible
+    and registered for every host. -> dict"""
     inventory = SCENARIOS[kind](size)
     keys = public_keys(len(inventory))
     workdir = tempfile.mkdtemp(prefix="bench-controller-")
@@ -159,9 +192,13 @@ def run_in_ansible(kind, size, per_host):
         with open(os.path.join(workdir, "hosts.yml"), "w") as handle:
             json.dump({"all": {"children": {"wireguard": {"hosts": inventory}}}}, handle)
         with open(os.path.join(workdir, "play.yml"), "w") as handle:
-            handle.write(ANSIBLE_PLAY + (PER_HOST_TASK if per_host else ""))
+            handle.write(FLOOR_PLAY if floor else ansible_play(collection, per_host))
+        # the collection found by its FQCN under <collections>/ansible_collections/fleetnet/wireguard
+        collections = os.path.join(workdir, "collections")
+        os.makedirs(os.path.join(collections, "ansible_collections", "fleetnet"))
+        os.symlink(collection, os.path.join(collections, "ansible_collections", "fleetnet", "wireguard"))
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"),
+                   ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_ROLES_PATH=os.path.join(collection, "roles"),
                    ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "hosts.yml", "play.yml"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -177,20 +214,38 @@ def run_in_ansible(kind, size, per_host):
     for line in proc.stdout.splitlines():
         m = _TASK_TIME.match(line.strip())
         if m:
-            tasks[m.group(1)] = float(m.group(2))
+            tasks[m.group(1).split(" : ")[-1]] = float(m.group(2))
     return {"kind": kind, "size": size, "hosts": len(inventory), "wall_s": wall, "task_s": tasks,
             "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
             # the largest single process of the run (the playbook's main process or a worker)
             "maxrss_bytes": after.ru_maxrss * 1024}
 
 
+def commit_of(tree):
+    """The commit a tree holds, with +changes when it differs from it."""
+    def git(*argv):
+        return subprocess.run(["git", "-C", tree] + list(argv), capture_output=True, text=True, check=False).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def baseline_tree(ref):
+    """``ref`` of this repository unpacked into a temporary directory -> (path, commit)."""
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", ref], capture_output=True, text=True, check=True).stdout.strip()
+    path = tempfile.mkdtemp(prefix="bench-baseline-%s-" % commit)
+    archive = subprocess.run(["git", "-C", REPO, "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", path], input=archive, check=True)
+    return path, commit
+
+
 QUIET = {"threshold": 0.7, "max_wait": 120}
 
 
-def in_child(kind, size, traced=False, per_host=False):
+def in_child(kind, size, traced=False, per_host=False, collection=None):
     waited, idle = machine.wait_quiet(QUIET["threshold"], QUIET["max_wait"]) if QUIET["max_wait"] else (0, None)
     argv = [sys.executable, os.path.abspath(__file__), "--child", kind, str(size)]
     argv += (["--traced"] if traced else []) + (["--per-host"] if per_host else [])
+    argv += ["--collection", collection] if collection else []
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit("%s %d failed:\n%s" % (kind, size, proc.stderr))
@@ -201,13 +256,55 @@ def human_bytes(n):
     return "%.0f MiB" % (n / 1024 ** 2)
 
 
+def in_ansible(kind, size, repeat, per_host, baseline):
+    """The controller stages in ansible-playbook ``repeat`` times, each
+    round also with the baseline tree (when given) and Ansible's floor, one
+    after another so that the machine's load falls on all alike.
+    -> {"this": summary, "baseline": summary or None, "floor": summary}"""
+    runs = {"this": [], "baseline": [], "floor": []}
+    for _round in range(max(1, repeat)):
+        if baseline:
+            runs["baseline"].append(in_child("ansible-" + kind, size, per_host=per_host, collection=baseline[0]))
+        runs["this"].append(in_child("ansible-" + kind, size, per_host=per_host))
+        runs["floor"].append(in_child("floor-" + kind, size))
+    commits = {"this": commit_of(REPO), "baseline": baseline[1] if baseline else None, "floor": None}
+    return {which: _summary(found, commits[which]) if found else None for which, found in runs.items()}
+
+
+def _summary(runs, commit):
+    out = {"commit": commit, "runs": runs}
+    for key in ("wall_s", "cpu_s", "maxrss_bytes"):
+        out[key] = statistics.median(r[key] for r in runs)
+    out["task_s"] = {name: statistics.median(r["task_s"].get(name, 0.0) for r in runs) for name in runs[0]["task_s"]}
+    return out
+
+
+def _print_in_ansible(row, repeat):
+    a = row["in_ansible"]
+    print("%s, %d hosts, in ansible-playbook (median of %d; CPU of every process of the run, largest process):" % (
+        row["kind"], row["hosts"], repeat))
+    for which in ("baseline", "this", "floor"):
+        m = a.get(which)
+        if not m:
+            continue
+        label = {"this": "this tree %s" % m["commit"], "baseline": "baseline %s" % m["commit"], "floor": "Ansible's floor"}[which]
+        print("  %-24s %6.2f s CPU %8s  %6.1f s wall  %s" % (
+            label, m["cpu_s"], human_bytes(m["maxrss_bytes"]), m["wall_s"],
+            ", ".join("%s %.1f s" % kv for kv in m["task_s"].items())))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mesh", type=int, default=1000, help="hosts in the full mesh (0 to skip)")
     parser.add_argument("--star", type=int, default=10000, help="spokes of the star (0 to skip)")
     parser.add_argument("--repeat", type=int, default=3, help="untraced runs per scenario (median reported)")
     parser.add_argument("--no-ansible", dest="ansible", action="store_false",
-                        help="skip timing the role's two controller stages inside ansible-playbook")
+                        help="skip timing the role's controller stages inside ansible-playbook")
+    parser.add_argument("--ansible-only", action="store_true",
+                        help="time only the role's controller stages inside ansible-playbook")
+    parser.add_argument("--ansible-repeat", type=int, default=3, help="ansible-playbook runs per scenario (median reported)")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also run the stages of the collection at git REF (such as main), interleaved with this tree's")
     parser.add_argument("--ansible-per-host", action="store_true",
                         help="for the mesh, add the per-host templating of each host's slice of the plan (slow: minutes)")
     parser.add_argument("--quiet-wait", type=int, default=QUIET["max_wait"],
@@ -216,20 +313,47 @@ def main():
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--per-host", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--collection", default=REPO, help=argparse.SUPPRESS)
     args = parser.parse_args()
     QUIET["max_wait"] = args.quiet_wait
     if args.child:
-        if args.child[0].startswith("ansible-"):
-            print(json.dumps(run_in_ansible(args.child[0][len("ansible-"):], int(args.child[1]), args.per_host)))
+        if args.child[0].startswith(("ansible-", "floor-")):
+            which, kind = args.child[0].split("-", 1)
+            print(json.dumps(run_in_ansible(kind, int(args.child[1]), args.per_host, args.collection, floor=which == "floor")))
         else:
             print(json.dumps(run_scenario(args.child[0], int(args.child[1]), args.traced)))
         return
 
     wall = time.perf_counter()
     public_keys(max(args.mesh, args.star + 1))  # made once, outside every timing
+    baseline = baseline_tree(args.baseline) if args.ansible and args.baseline else None
+    try:
+        rows = _rows(args, baseline)
+    finally:
+        if baseline:
+            shutil.rmtree(baseline[0], ignore_errors=True)
+    if not args.ansible_only:
+        _print_pure(rows)
+    for r in rows:
+        if r.get("in_ansible"):
+            _print_in_ansible(r, args.ansible_repeat)
+    report = {"benchmark": "controller", "python": platform.python_version(), "machine": platform.machine(),
+              "cpus": os.cpu_count(), "repeat": args.repeat, "ansible_repeat": args.ansible_repeat,
+              "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": rows}
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as handle:
+        json.dump(report, handle, indent=2)
+    print("wrote %s in %.0f s" % (args.json, time.perf_counter() - wall))
+
+
+def _rows(args, baseline):
     rows = []
     for kind, size in (("mesh", args.mesh), ("star", args.star)):
         if size <= 0:
+            continue
+        if args.ansible_only:
+            rows.append({"kind": kind, "size": size, "hosts": len(SCENARIOS[kind](size)), "in_ansible": in_ansible(
+                kind, size, args.ansible_repeat, args.ansible_per_host and kind == "mesh", baseline)})
             continue
         runs = [in_child(kind, size) for _run in range(max(1, args.repeat))]
         traced = in_child(kind, size, traced=True)
@@ -240,27 +364,18 @@ def main():
         row["tracemalloc_peak_bytes"] = traced["tracemalloc_peak_bytes"]
         row["meets_target"] = row["total_s"] < TARGET_SECONDS and row["maxrss_bytes"] < TARGET_BYTES
         if args.ansible:
-            row["in_ansible"] = in_child("ansible-" + kind, size, per_host=args.ansible_per_host and kind == "mesh")
+            row["in_ansible"] = in_ansible(kind, size, args.ansible_repeat, args.ansible_per_host and kind == "mesh", baseline)
         rows.append(row)
+    return rows
 
+
+def _print_pure(rows):
     print("%-5s %7s %12s %9s %9s %9s %13s %13s  %s" % (
         "kind", "hosts", "peer entries", "plan s", "render s", "total s", "peak RSS", "py heap peak", "target (<10 s, <2 GiB)"))
     for r in rows:
         print("%-5s %7d %12d %9.2f %9.2f %9.2f %13s %13s  %s" % (
             r["kind"], r["hosts"], r["peer_entries"], r["plan_s"], r["render_s"], r["total_s"],
             human_bytes(r["maxrss_bytes"]), human_bytes(r["tracemalloc_peak_bytes"]), "met" if r["meets_target"] else "MISSED"))
-    for r in rows:
-        a = r.get("in_ansible")
-        if a:
-            print("%-5s %7d  in ansible-playbook: %.1f s wall (%s), %.1f s CPU, largest process %s" % (
-                r["kind"], r["hosts"], a["wall_s"], ", ".join("%s %.1f s" % kv for kv in a["task_s"].items()),
-                a["cpu_s"], human_bytes(a["maxrss_bytes"])))
-    report = {"benchmark": "controller", "python": platform.python_version(), "machine": platform.machine(),
-              "cpus": os.cpu_count(), "repeat": args.repeat, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": rows}
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as handle:
-        json.dump(report, handle, indent=2)
-    print("wrote %s in %.0f s" % (args.json, time.perf_counter() - wall))
 
 
 if __name__ == "__main__":
