@@ -224,10 +224,11 @@ def _plan(topos):
     by_host, routing = {}, {}
     for ifname in sorted(topos):
         topo = topos[ifname]
+        # a member with no key yet (check mode, or outside --limit before its first run) is no peer yet
+        keyless = any(not m.get("public_key_resolved") for m in topo.members.values())
         for host in sorted(topo.members):
             args = plan.interface_args(topo, host)
-            # a member with no key yet (check mode, or outside --limit before its first run) is no peer yet
-            if not all(p["public_key"] for p in args["peers"]):
+            if keyless:
                 args["peers"] = [p for p in args["peers"] if p["public_key"]]
             by_host.setdefault(host, {})[ifname] = args
             if not topo.members[host]["unmanaged"]:

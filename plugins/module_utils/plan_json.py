@@ -30,18 +30,18 @@ def pack(plan_by_host):
             lines = tables.setdefault(ifname, [])
             ids = by_id.setdefault(ifname, {})
             texts = by_text.setdefault(ifname, {})
-            refs = []
-            for peer in args["peers"]:
-                index = ids.get(id(peer))
+            peers = args["peers"]
+            refs = [ids.get(id(peer)) for peer in peers]
+            for at, index in enumerate(refs):
                 if index is None:
                     # a shared entry is encoded once; equal ones that are not shared get one line too
+                    peer = peers[at]
                     text = _encode(peer)
                     index = texts.get(text)
                     if index is None:
                         index = texts[text] = len(lines)
                         lines.append(text)
-                    ids[id(peer)] = index
-                refs.append(index)
+                    refs[at] = ids[id(peer)] = index
             out[ifname] = dict(args, peers=refs)
         packed[host] = _encode(out)
     return packed, {ifname: "\n".join(lines) for ifname, lines in tables.items()}

@@ -129,23 +129,27 @@ class InterfaceTopology:
             allowed = [p for p in _unique(self.prefixes + self.extra_routes + me["via_hub"]) if p not in own]
             return [self._entry(me, hub, allowed)]
         view = _view(me)
-        entries = self._backbone_entries.get(view)
-        if entries is None:
-            entries = self._backbone_entries[view] = self._entries_seen_by(me)
-        peers = [entry for name, entry in entries if name != host]
+        if view not in self._backbone_entries:
+            self._backbone_entries[view] = self._entries_seen_by(me)
+        entries, position = self._backbone_entries[view]
+        at = position.get(host)
+        peers = entries[:] if at is None else entries[:at] + entries[at + 1:]
         for name in self.spokes.get(host, ()):
             peers.append(self._entry(me, self.members[name], self.own_prefixes(name)))
         return peers
 
     def _entries_seen_by(self, me):
-        """[(name, entry)] of the backbone as ``me`` (and every member of its view) sees it."""
-        entries = []
+        """The backbone's entries as ``me`` (and every member of its view)
+        sees them, and {name: its position} to leave a host's own out.
+        -> ([entry], {name: index})"""
+        entries, position = [], {}
         for name in self.backbone:
             other = self.members[name]
             if dial(me, other)[0] is None and dial(other, me)[0] is None:
                 continue  # neither can reach the other first: no useful direct link
-            entries.append((name, self._entry(me, other, self.behind[name])))
-        return entries
+            position[name] = len(entries)
+            entries.append(self._entry(me, other, self.behind[name]))
+        return entries, position
 
     def own_prefixes(self, spoke):
         """What a hub routes to one of its spokes: the spoke and what lies behind it."""
