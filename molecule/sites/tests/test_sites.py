@@ -1,8 +1,10 @@
 """Sites on real hosts: st1 and st2 share the site network (lab), st3 is on
 the internet network only. Endpoints in `wg show` are site addresses between
 site members and public ones otherwise; site traffic crosses the site
-network's interface; moving st2 out of the site is applied live (same wg0,
-no lost request between st1 and st3) and a re-run changes nothing."""
+network's interface; the status report says which links run over the site
+(st1's site endpoint is a DNS name only the site resolves: wg shows its
+address); moving st2 out of the site is applied live (same wg0, no lost
+request between st1 and st3) and a re-run changes nothing."""
 
 import os
 import tempfile
@@ -10,7 +12,7 @@ import time
 
 import testinfra
 
-from wgcheck import PingStream, ping, project_file, recap, run_playbook, wg_dump, write_inventory
+from wgcheck import PingStream, ping, project_file, recap, run_playbook, status_files, wg_dump, write_inventory
 
 TUNNEL = {"st1": "10.70.0.1", "st2": "10.70.0.2", "st3": "10.70.0.3"}
 PUBLIC = {"st1": "172.30.70.11", "st2": "172.30.70.12", "st3": "172.30.70.13"}
@@ -64,7 +66,16 @@ def test_01_site_traffic_crosses_the_site_network():
     assert site_nic_tx("st1") - before < 50 * 1000
 
 
-def test_02_moving_st2_out_of_the_site_is_live():
+def test_02_status_reports_the_site_path():
+    rc, output = run_playbook(project_file("playbooks", "status.yml"))
+    assert rc == 0, output[-3000:]
+    document, dummy = status_files("wg0")
+    paths = {tuple(link["hosts"]): link["path"] for link in document["links"]}
+    assert paths == {("st1", "st2"): "site", ("st1", "st3"): "public", ("st2", "st3"): "public"}, paths
+    assert [d for d in document["diagnoses"] if d["kind"] == "public_path_in_site"] == []
+
+
+def test_03_moving_st2_out_of_the_site_is_live():
     overlay = write_inventory(os.path.join(tempfile.mkdtemp(prefix="fleetnet-sites-"), "moved.yml"), MOVED)
     stream = PingStream(node("st1"), TUNNEL["st3"]).start()
     try:
