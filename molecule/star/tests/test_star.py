@@ -41,7 +41,12 @@ def test_spoke_to_spoke_goes_through_the_hub(host):
 
 
 def test_hub_forwards_and_persists_it(host):
+    """prepare.yml turned forwarding off on every host (a VPS's default; a
+    container inherits the machine's), so the hub forwards because the role
+    made it, and the spoke still does not."""
     hub = testinfra.get_host("star-hub", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], connection="ansible")
+    assert host.check_output("cat /proc/sys/net/ipv4/ip_forward") == "0"
+    assert host.check_output("cat /proc/sys/net/ipv6/conf/all/forwarding") == "0"
     assert hub.check_output("cat /proc/sys/net/ipv4/ip_forward") == "1"
     assert hub.check_output("cat /proc/sys/net/ipv6/conf/all/forwarding") == "1"
     assert "net.ipv4.ip_forward = 1" in hub.file("/etc/sysctl.d/90-fleetnet-wireguard.conf").content_string
