@@ -11,7 +11,7 @@ log() { printf '\n== %s\n' "$*"; }
 
 # FLEETNET_ONLY=containers|vms: prepare only what that family of scenarios needs
 ONLY=${FLEETNET_ONLY:-}
-VM_SUITES=${FLEETNET_VM_SUITES:-bullseye}
+VM_SUITES=${FLEETNET_VM_SUITES:-"bullseye bookworm trixie"}
 
 need_apt=()
 [ "$ONLY" = vms ] || command -v dockerd >/dev/null || need_apt+=(docker.io)

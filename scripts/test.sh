@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 export FLEETNET_SUITES=${FLEETNET_SUITES:-"bookworm trixie"}
 # bullseye too: a Debian 11 container must be refused clearly (no wireguard-go there)
 export FLEETNET_IMAGES=${FLEETNET_IMAGES:-"bullseye bookworm trixie"}
-# the Debian releases of the QEMU VM scenario (kernel WireGuard, SSH + sudo)
-export FLEETNET_VM_SUITES=${FLEETNET_VM_SUITES:-"bullseye"}
+# the Debian releases of the QEMU VM scenario (kernel WireGuard, SSH + sudo):
+# one run with a VM of each
+export FLEETNET_VM_SUITES=${FLEETNET_VM_SUITES:-"bullseye bookworm trixie"}
 scripts/setup.sh
 export PATH=$PWD/.venv/bin:$PATH
 # FLEETNET_ONLY=vms: only the QEMU VM scenarios; =containers: everything but them

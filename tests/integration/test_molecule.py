@@ -11,7 +11,7 @@ The scenario's full log goes to tests/output/; a failure shows its tail.
 FLEETNET_SCENARIOS limits which run (space separated, "suite:scenario" or
 "scenario"; a name that is not listed is an error); FLEETNET_SUITES lists
 the Debian releases of the default scenario, FLEETNET_VM_SUITES those of the
-QEMU VM scenario; FLEETNET_ONLY=containers|vms runs only one family.
+QEMU VM scenario (one run, a VM of each); FLEETNET_ONLY=containers|vms runs only one family.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "tests" / "output"
 SUITES = os.environ.get("FLEETNET_SUITES", "bookworm").split()
 BOOKWORM = ["bookworm"]
-VM_SUITES = os.environ.get("FLEETNET_VM_SUITES", "bullseye").split()
+VM_SUITES = os.environ.get("FLEETNET_VM_SUITES", "bullseye bookworm trixie").split()
+# one run of the vm scenario with a VM of each release ("bullseye+bookworm+trixie")
+VM_MIX = ["+".join(VM_SUITES)]
 VM_SCENARIOS = ["vm"]  # QEMU VMs with kernel WireGuard; the others are containers
 ONLY = os.environ.get("FLEETNET_ONLY", "")  # containers, vms, or both when empty
 
@@ -42,7 +44,7 @@ SCENARIOS = {
     "changes": BOOKWORM,
     "diagnose": BOOKWORM,
     "secrets": BOOKWORM,
-    "vm": VM_SUITES,
+    "vm": VM_MIX,
     "sites": BOOKWORM,
 }
 

@@ -32,6 +32,16 @@ def ping(host, address, count=1, wait=2, tries=5):
     return False
 
 
+def ping_each(host, addresses, wait=2, tries=5):
+    """ping() of several addresses in one command on the host (one round trip
+    where each costs seconds, as on a VM under emulation): {address: bool}."""
+    script = ('for a in %s; do ok=no; for i in $(seq %d); do '
+              'ping -c 1 -W %d "$a" >/dev/null 2>&1 && { ok=yes; break; }; sleep 1; done; echo "$a $ok"; done'
+              % (" ".join(shlex.quote(a) for a in addresses), tries, wait))
+    out = host.check_output(script)
+    return {a: ok == "yes" for a, ok in (line.split() for line in out.splitlines())}
+
+
 def private_keys(hosts, pattern="/etc/wireguard/*.key"):
     keys = set()
     for host in hosts:

@@ -1,10 +1,14 @@
 #!/usr/bin/env python
 """Start and stop the QEMU VMs of a molecule scenario (delegated driver).
 
-    vmctl.py up   RUN_DIR SUITE PLATFORMS_JSON INSTANCE_CONFIG
+    vmctl.py up   RUN_DIR SUITES PLATFORMS_JSON INSTANCE_CONFIG
     vmctl.py down RUN_DIR
 
-up: the suite's image (scripts/build-vm-image.sh, cached), a fresh SSH key
+SUITES: one Debian release for every VM (bookworm), or several joined by
+"+" (bullseye+bookworm+trixie), dealt to the platforms in turn, so one run
+holds VMs of different releases; a platform's own "suite" key wins.
+
+up: each suite's image (scripts/build-vm-image.sh, cached), a fresh SSH key
 for this run, a vde_switch on a unix socket in RUN_DIR as the scenario's only
 network between the VMs (no tap, no host interface: its traffic never leaves
 the switch), and per platform a copy-on-write overlay and a QEMU with two
@@ -14,7 +18,7 @@ writes molecule's instance config. KVM where the CPU really has vmx/svm,
 TCG otherwise. down: stops what up started (by the pid files in RUN_DIR) and
 removes RUN_DIR.
 
-A platform: {"name": ..., "lan": "10.99.0.11/24", "memory": 512}.
+A platform: {"name": ..., "lan": "10.99.0.11/24", "memory": 512, "suite": optional}.
 Only the standard library: it runs on the controller before any venv tool.
 """
 
@@ -77,11 +81,24 @@ def qemu_command(run, image, platform, index, port, public_key):
     ]
 
 
-def up(run, suite, platforms, instance_config):
+def platform_suites(suites, platforms):
+    """{platform name: its Debian release}: its own "suite", else the run's
+    releases ("a+b+c") in turn."""
+    dealt = [s for s in suites.replace("+", " ").split() if s]
+    return {p["name"]: p.get("suite") or dealt[index % len(dealt)] for index, p in enumerate(platforms)}
+
+
+def build_image(suite):
+    """The suite's image directory (built once per machine, then cached)."""
+    return pathlib.Path(subprocess.run([str(ROOT / "scripts" / "build-vm-image.sh"), suite], check=True,
+                                       stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
+
+
+def up(run, suites, platforms, instance_config):
     down(run)
     run.mkdir(parents=True)
-    image = pathlib.Path(subprocess.run([str(ROOT / "scripts" / "build-vm-image.sh"), suite], check=True,
-                                        stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
+    releases = platform_suites(suites, platforms)
+    images = {suite: build_image(suite) for suite in sorted(set(releases.values()))}
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fleetnet-vm-run", "-f",
                     str(run / "id_ed25519")], check=True)
     public_key = (run / "id_ed25519.pub").read_text().strip()
@@ -90,6 +107,7 @@ def up(run, suite, platforms, instance_config):
     ports = {}
     for index, platform in enumerate(platforms, start=1):
         name = platform["name"]
+        image = images[releases[name]]
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", str(image / "base.img"),
                         str(run / (name + ".qcow2"))], check=True)
         ports[name] = free_port()
@@ -102,7 +120,7 @@ def up(run, suite, platforms, instance_config):
             probe = subprocess.run(ssh_args(run, port) + ["sudo", "-n", "true"], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=False)
             if probe.returncode == 0:
-                print("%s: SSH as %s with sudo after %.0f s" % (name, USER, time.monotonic() - started))
+                print("%s (%s): SSH as %s with sudo after %.0f s" % (name, releases[name], USER, time.monotonic() - started))
                 del waiting[name]
     if waiting:
         for name in waiting:
