@@ -47,10 +47,11 @@ def read_hostvars(hostvars, members, play_hosts=(), register=None):
     ``register``}). One hostvars lookup per host, whatever is read from it:
     each lookup computes every variable of the host (about 1 ms)."""
     own, reported = {}, {}
+    group = set(members)  # a list from groups[]: looked up once per host, so a set
     play = set(play_hosts) if register else set()
     for host in dict.fromkeys(list(members) + sorted(play)):
         hv = hostvars[host]
-        if host in members:
+        if host in group:
             own[host] = own_vars(hv)
         if host in play:
             reported[host] = hv.get(register) or {}
