@@ -16,7 +16,7 @@ import shlex
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import paths, preshared_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, paths, preshared_keys
 
 BACKPORTS_REPO = "deb http://archive.debian.org/debian buster-backports main"
 
@@ -35,7 +35,11 @@ ARGUMENT_SPEC = dict(
     preshared_keys_from=dict(type="str"),
     uplink=dict(type="str"),
     uplink6=dict(type="str"),
+    backend=dict(type="str", default=host_args.BACKENDS[0], choices=list(host_args.BACKENDS)),
 )
+
+# what platform reports of each backend: the interfaces this collection made with it
+_MADE_WITH = {"wg-quick": "managed_interfaces", "networkmanager": "networkmanager_interfaces"}
 
 
 class StepFailed(Exception):
@@ -148,10 +152,18 @@ class ActionModule(ActionBase):
             if "ufw_active" in platform:  # platform read it in prepare: ufw is asked once per run
                 routing_args["ufw_active"] = bool(platform["ufw_active"])
             results["routing"] = self._call("forwarding, NAT and ufw", "fleetnet.wireguard.routing", routing_args)
+        backend = args["backend"]
+        # an interface the host keeps with the other backend now goes first (the
+        # link name is the same); its key stays
+        for other in sorted(set(_MADE_WITH) - {backend}):
+            for ifname in sorted(set(platform.get(_MADE_WITH[other]) or []) & set(plan)):
+                self._remove(results, ifname, other, "remove %s from %s" % (ifname, other))
         for ifname in sorted(plan):
             # the plan holds the interface module's arguments; this host's preshared keys
             # ({"preshared_keys": new ones, "keep_preshared_keys": [...]}) are added here
             desired = dict(plan[ifname], **(preshared.pop(ifname, None) or {}))
+            if backend != host_args.BACKENDS[0]:
+                desired["backend"] = backend
             new = desired.pop("preshared_keys", None) or {}
             staged = None
             if new:
@@ -166,9 +178,16 @@ class ActionModule(ActionBase):
                     with contextlib.suppress(Exception):  # the step's own failure is the one to report
                         self._low_level_execute_command("rm -f %s" % shlex.quote(staged), sudoable=True)
                 raise
-        for ifname in sorted(set(platform.get("managed_interfaces") or []) - set(plan)):
-            results[ifname] = self._call("remove %s" % ifname, "fleetnet.wireguard.interface", {"name": ifname, "state": "absent"})
+        for made_with in sorted(_MADE_WITH):
+            for ifname in sorted(set(platform.get(_MADE_WITH[made_with]) or []) - set(plan)):
+                self._remove(results, ifname, made_with, "remove %s" % ifname)
         return {"results": results, "restarted": sorted(i for i, r in results.items() if r.get("restarted"))}
+
+    def _remove(self, results, ifname, backend, step):
+        args = {"name": ifname, "state": "absent"}
+        if backend != host_args.BACKENDS[0]:
+            args["backend"] = backend
+        results[ifname] = self._call(step, "fleetnet.wireguard.interface", args)
 
     # ------------------------------------------------------- preshared keys
 

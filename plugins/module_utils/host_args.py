@@ -39,6 +39,9 @@ STAGED_PRESHARED = dict(
     preshared_keys_file=dict(type="path"),
 )
 
+# what keeps the interface: wg-quick@<name> (the default) or a NetworkManager connection
+BACKENDS = ("wg-quick", "networkmanager")
+
 INTERFACE = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -49,6 +52,7 @@ INTERFACE = dict(
     peers=dict(type="list", elements="dict", default=[], options=PEER),
     enabled=dict(type="bool", default=True),
     remove_key=dict(type="bool", default=False),
+    backend=dict(type="str", default=BACKENDS[0], choices=list(BACKENDS)),
     **dict(OPTIONS, **PRESHARED, **STAGED_PRESHARED)
 )
 

@@ -61,6 +61,38 @@ def wanted_preshared_keys(p, directory, peer_keys, check_mode=False):
     return wanted, stored
 
 
+def check_peer_keys(peers):
+    for peer in peers:
+        if not wg_keys.is_valid_key(peer["public_key"]):
+            raise ValueError("peer %s: public_key is not a WireGuard key" % (peer.get("name") or peer["public_key"]))
+
+
+def act_preshared_keys(operation, wanted, stored):
+    """The actions of storing and removing preshared key files (named by peer)."""
+    for key in sorted(wanted):
+        if stored.get(key) != wanted[key]:
+            operation.act("store the preshared key of peer %s" % key)
+    for key in sorted(set(stored) - set(wanted)):
+        operation.act("remove the preshared key of peer %s" % key)
+
+
+def interface_leftovers(p):
+    """-> (preshared key directory, the files of an interface to remove with it
+    besides its config): preshared keys belong to the interface's pairs, so
+    they go with it; the private key only with remove_key."""
+    key_path, config_path = interface_files(p)
+    psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
+    candidates = [os.path.join(psk_dir, n) for n in files.list_dir(psk_dir)] + ([key_path] if p["remove_key"] else [])
+    return psk_dir, [path for path in candidates if os.path.exists(path)]
+
+
+def remove_files(paths, psk_dir):
+    for path in paths:
+        os.unlink(path)
+    if os.path.isdir(psk_dir) and not files.list_dir(psk_dir):
+        os.rmdir(psk_dir)
+
+
 def decide(host, was_up, old_text, new_cfg, public_key, private_key_path, preshared=None):
     """-> (mode, reason, commands); mode is start, restart, live or none."""
     if not was_up:
@@ -84,9 +116,7 @@ def decide(host, was_up, old_text, new_cfg, public_key, private_key_path, presha
 class Present(Operation):
     def plan(self):
         p = self.params
-        for peer in p["peers"]:
-            if not wg_keys.is_valid_key(peer["public_key"]):
-                raise ValueError("peer %s: public_key is not a WireGuard key" % (peer.get("name") or peer["public_key"]))
+        check_peer_keys(p["peers"])
         self.host = host = LiveHost(self.run, p["name"])
         self.was_up = host.our_link()
         self.key_path, self.config_path = key_path, config_path = interface_files(p)
@@ -106,11 +136,7 @@ class Present(Operation):
                      for key, value in self.wanted_psk.items()}
         self.mode, reason, self.commands = decide(host, self.was_up, self.old_text, new_cfg, public_key, key_path, preshared)
         self.enable = p["enabled"] and host.unit_state("is-enabled") != "enabled"
-        for key in sorted(self.wanted_psk):
-            if self.stored_psk.get(key) != self.wanted_psk[key]:
-                self.act("store the preshared key of peer %s" % key)
-        for key in sorted(set(self.stored_psk) - set(self.wanted_psk)):
-            self.act("remove the preshared key of peer %s" % key)
+        act_preshared_keys(self, self.wanted_psk, self.stored_psk)
         for dummy, summary in self.commands:
             self.act(summary)
         if self.mode == "start":
@@ -188,7 +214,7 @@ class Absent(Operation):
     def plan(self):
         p = self.params
         host = LiveHost(self.run, p["name"])
-        key_path, config_path = interface_files(p)
+        dummy, config_path = interface_files(p)
         self.steps = []
         if host.unit_state("is-enabled") == "enabled":
             self.steps.append(("unit", dict(verb="disable", unit=host.unit), "systemctl disable %s" % host.unit))
@@ -200,11 +226,8 @@ class Absent(Operation):
                 self.steps.append(("link_delete", dict(ifname=host.name), "ip link del dev %s" % host.name))
             elif link is not None:
                 self.warn("%s is a %s link, not WireGuard: it was left alone" % (host.name, link))
-        self.psk_dir = preshared_keys.directory(os.path.dirname(config_path), p["name"])
-        # preshared keys belong to the interface's pairs: they go with it
-        candidates = ([config_path] + [os.path.join(self.psk_dir, n) for n in files.list_dir(self.psk_dir)]
-                      + ([key_path] if p["remove_key"] else []))
-        self.removals = [path for path in candidates if os.path.exists(path)]
+        self.psk_dir, removals = interface_leftovers(p)
+        self.removals = ([config_path] if os.path.exists(config_path) else []) + removals
         for dummy, dummy, summary in self.steps:
             self.act(summary)
         for path in self.removals:
@@ -217,10 +240,7 @@ class Absent(Operation):
     def apply(self):
         for name, fields, dummy in self.steps:
             self.run(name, **fields)
-        for path in self.removals:
-            os.unlink(path)
-        if os.path.isdir(self.psk_dir) and not files.list_dir(self.psk_dir):
-            os.rmdir(self.psk_dir)
+        remove_files(self.removals, self.psk_dir)
 
 
 def operation(params, run, **kwargs):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, install_plan, interface_config, nat, paths, preshared_keys, ufw
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
+    files, forwarding, install_plan, interface_config, nat, nm_keyfile, paths, preshared_keys, ufw,
+)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import Operation
 
 OS_RELEASE = "/etc/os-release"
@@ -45,6 +47,14 @@ def managed_interfaces():
                   and interface_config.HEADER in (files.read_text(paths.config_path(ifname, CONFIG_DIR)) or "").split("\n", 1)[0])
 
 
+def networkmanager_interfaces():
+    """The interfaces whose NetworkManager keyfile this collection wrote (its
+    file name and its uuid both say so)."""
+    directory = nm_keyfile.CONNECTION_DIR
+    return sorted(ifname for ifname in map(nm_keyfile.interface_of, files.list_dir(directory)) if ifname
+                  and nm_keyfile.is_ours(ifname, files.read_text(nm_keyfile.path(ifname, directory))))
+
+
 def has_candidate(run, package):
     """Whether apt can install the package (Debian 11 has no wireguard-go, for one)."""
     rc, out = run("apt_policy", check=False, package=package)
@@ -78,5 +88,7 @@ class Platform(Operation):
         decision = install_plan.decide(facts)
         # with backports not enabled yet, apt cannot know; the install task will tell
         decision["unavailable"] = [] if decision["backports"] else [p for p in decision["missing"] if not has_candidate(run, p)]
+        nm_managed = networkmanager_interfaces()
         self.result = dict(decision, ufw_active=ufw_active, routing_managed=routing_managed, managed_interfaces=managed,
-                           preshared_key_fingerprints=preshared_key_fingerprints(managed))
+                           networkmanager_interfaces=nm_managed,
+                           preshared_key_fingerprints=preshared_key_fingerprints(sorted(set(managed) | set(nm_managed))))

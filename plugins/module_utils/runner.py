@@ -38,6 +38,12 @@ COMMANDS = {
     "iptables_nat": "iptables -t nat -S",
     "ip6tables_nat": "ip6tables -t nat -S",
     "nft_ruleset": "nft list ruleset",
+    "nm_running": "nmcli -t -f RUNNING general",
+    "nm_state": "nmcli -g GENERAL.STATE connection show {uuid}",
+    "nm_load": "nmcli connection load {path}",
+    "nm_up": "nmcli connection up {uuid}",
+    "nm_reapply": "nmcli device reapply {ifname}",
+    "nm_delete": "nmcli connection delete {uuid}",
 }
 
 # Kernel settings (sysctl keys) are read and written as their files under
@@ -47,7 +53,7 @@ COMMANDS = {
 PROC_SYS = "/proc/sys/"
 
 # tools found through the module's get_bin_path (sbin included), not $PATH
-LOOKED_UP = ("ufw", "modinfo", "systemd-detect-virt")
+LOOKED_UP = ("ufw", "modinfo", "systemd-detect-virt", "nmcli")
 
 
 class CommandError(Exception):

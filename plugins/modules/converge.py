@@ -18,7 +18,7 @@ description:
     M(fleetnet.wireguard.keypair).
   - With O(stage=apply) it runs M(fleetnet.wireguard.routing) when forwarding, NAT or ufw is involved,
     M(fleetnet.wireguard.interface) for each planned interface, and removes the interfaces this collection wrote
-    that the plan no longer has.
+    (with either backend) that the plan no longer has.
   - It stops at the first step that fails; the result names the step.
 author:
   - fleetnet.wireguard maintainers (@fleetnet)
@@ -80,6 +80,13 @@ options:
   uplink6:
     description: With O(stage=apply), passed to M(fleetnet.wireguard.routing).
     type: str
+  backend:
+    description:
+      - With O(stage=apply), O(fleetnet.wireguard.interface#module:backend) for every interface of the host (the role
+        passes C(wireguard_backend)). An interface this collection made with the other backend is removed first.
+    type: str
+    choices: [wg-quick, networkmanager]
+    default: wg-quick
   preshared_keys_from:
     description:
       - With O(stage=apply), the name of the variable registered by the M(fleetnet.wireguard.fleet) task (such as

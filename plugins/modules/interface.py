@@ -148,6 +148,20 @@ options:
     description: With O(state=absent), delete the private key file too.
     type: bool
     default: false
+  backend:
+    description:
+      - What keeps the interface. V(wg-quick) is the wg-quick file and C(wg-quick@<name>).
+      - V(networkmanager) makes it a NetworkManager connection (a laptop's desktop shows it), whose keyfile
+        C(/etc/NetworkManager/system-connections/fleetnet-<name>.nmconnection) (mode C(0600), root) holds the keys,
+        with C(autoconnect). A change is written, loaded with C(nmcli connection load) and applied live with
+        C(nmcli device reapply); only an MTU change activates the connection again. O(state=absent) deletes only
+        the connection this collection made. NetworkManager must be installed and running (nothing is installed),
+        and the kernel must have WireGuard (NetworkManager does not use wireguard-go). O(pre_up), O(post_up),
+        O(pre_down), O(post_down) and O(table) are refused. O(config_path) only places the preshared key files.
+      - See docs/networkmanager.md.
+    type: str
+    choices: [wg-quick, networkmanager]
+    default: wg-quick
 """
 
 EXAMPLES = r"""
@@ -173,7 +187,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 config_changed:
-  description: Whether the wg-quick file was (or would be) rewritten.
+  description: Whether the wg-quick file (or the NetworkManager keyfile) was (or would be) rewritten.
   returned: always
   type: bool
 preshared_keys_changed:
@@ -207,7 +221,7 @@ public_key:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, interface_apply, preshared_keys
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, interface_apply, nm_apply, preshared_keys
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import execute
 
 
@@ -221,7 +235,7 @@ def main():
             module.fail_json(msg=str(exc))
         module.no_log_values.update(staged.values())  # masked in any output, as no_log arguments are
         module.params["preshared_keys"] = dict(module.params["preshared_keys"], **staged)
-    execute(module, interface_apply.operation)
+    execute(module, nm_apply.operation if module.params["backend"] == "networkmanager" else interface_apply.operation)
 
 
 if __name__ == "__main__":

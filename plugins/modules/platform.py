@@ -79,6 +79,13 @@ managed_interfaces:
   returned: always
   type: list
   elements: str
+networkmanager_interfaces:
+  description:
+    - The interfaces whose NetworkManager connection this collection made (backend V(networkmanager)), so one the
+      inventory dropped, or one the host's backend no longer is, can be removed.
+  returned: always
+  type: list
+  elements: str
 preshared_key_fingerprints:
   description:
     - For each managed interface, the fingerprint (16 hex digits of a SHA-256) of each stored preshared key, by peer public key.

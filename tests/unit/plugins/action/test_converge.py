@@ -131,6 +131,20 @@ APPLY = [
      {"plan": {}, "routing": [], "prepared": prepared(managed_interfaces=["wg0", "wg1"], routing_managed=True)}, {},
      [("routing", {"interfaces": [], "ufw_active": False}),
       ("interface", {"name": "wg0", "state": "absent"}), ("interface", {"name": "wg1", "state": "absent"})]),
+    ("networkmanager: the interface module gets the backend",
+     {"plan": {"wg0": WG0}, "routing": ROUTING, "backend": "networkmanager",
+      "prepared": prepared(managed_interfaces=[], networkmanager_interfaces=["wg0"])}, {},
+     [("interface", dict(WG0, backend="networkmanager"))]),
+    ("a connection the inventory dropped is removed with its backend",
+     {"plan": {}, "routing": [], "backend": "networkmanager",
+      "prepared": prepared(managed_interfaces=[], networkmanager_interfaces=["wg0"])}, {},
+     [("interface", {"name": "wg0", "state": "absent", "backend": "networkmanager"})]),
+    ("wg-quick to networkmanager: the wg-quick interface goes first",
+     {"plan": {"wg0": WG0}, "routing": ROUTING, "backend": "networkmanager", "prepared": prepared(managed_interfaces=["wg0"])}, {},
+     [("interface", {"name": "wg0", "state": "absent"}), ("interface", dict(WG0, backend="networkmanager"))]),
+    ("networkmanager to wg-quick: the connection goes first",
+     {"plan": {"wg0": WG0}, "routing": ROUTING, "prepared": prepared(managed_interfaces=[], networkmanager_interfaces=["wg0"])}, {},
+     [("interface", {"name": "wg0", "state": "absent", "backend": "networkmanager"}), ("interface", dict(WG0))]),
 ]
 
 
