@@ -91,7 +91,7 @@ def per_host_table(before, after):
     for topology in ("mesh", "star"):
         b = {(r["from"], r["to"], r["phase"]): r["per_host"] for r in summary.per_added_host(before.get(topology, {}))}
         a = {(r["from"], r["to"], r["phase"]): r["per_host"] for r in summary.per_added_host(after.get(topology, {}))}
-        for key in sorted(set(b) | set(a)):
+        for key in sorted(set(b) | set(a), key=lambda k: (k[0], k[1], summary.PHASES.index(k[2]))):
             lines.append("| %s | %d → %d | %s | %s | %s |" % (
                 topology, key[0], key[1], key[2], "%.3f" % b[key] if key in b else "–", "%.3f" % a[key] if key in a else "–"))
     return lines
