@@ -15,6 +15,11 @@ cache=${FLEETNET_VM_CACHE:-/var/cache/fleetnet/vm}
 here=$(cd "$(dirname "$0")" && pwd)
 version=$(sha256sum "$here/build-vm-image.sh" | cut -c1-12)
 out=$cache/$suite-$version
+mkdir -p "$cache"
+# one build of a suite at a time: a second caller (vmctl.py while setup.sh's
+# build still runs in the background) waits for it, then finds it done
+exec 9>"$cache/$suite.lock"
+flock 9
 if [ -f "$out/done" ]; then echo "$out"; exit 0; fi
 
 mirror=${FLEETNET_DEBIAN_MIRROR:-http://deb.debian.org/debian}

@@ -33,6 +33,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# VM images (cached), started first: the suites together, mostly downloads
+# and dpkg, alongside the Python and Docker set-up below
+vm_builds=()
+if [ "$ONLY" != containers ]; then
+  log "VM images: $VM_SUITES"
+  for suite in $VM_SUITES; do
+    scripts/build-vm-image.sh "$suite" >/dev/null &
+    vm_builds+=($!)
+  done
+fi
+
 # every systemd container takes inotify instances; the default 128 per user
 # stops the 20-node benchmark's containers from booting
 if [ "$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
@@ -67,13 +78,9 @@ if [ "$ONLY" != vms ]; then
   done
 fi
 
-# VM images (cached): the suites together, mostly downloads and dpkg
-if [ "$ONLY" != containers ]; then
-  log "VM images: $VM_SUITES"
-  pids=()
-  for suite in $VM_SUITES; do
-    scripts/build-vm-image.sh "$suite" >/dev/null &
-    pids+=($!)
-  done
-  for pid in "${pids[@]}"; do wait "$pid"; done
+# the VM images started above: wait for them, unless the caller lets them
+# finish in the background (scripts/test.sh: the container tests run
+# meanwhile, and the VM scenario's build-vm-image.sh waits on a suite's lock)
+if [ ${#vm_builds[@]} -gt 0 ] && [ "${FLEETNET_VM_IMAGES_BACKGROUND:-}" != 1 ]; then
+  for pid in "${vm_builds[@]}"; do wait "$pid"; done
 fi

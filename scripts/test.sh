@@ -11,7 +11,8 @@ export FLEETNET_IMAGES=${FLEETNET_IMAGES:-"bullseye bookworm trixie"}
 # the Debian releases of the QEMU VM scenario (kernel WireGuard, SSH + sudo):
 # one run with a VM of each
 export FLEETNET_VM_SUITES=${FLEETNET_VM_SUITES:-"bullseye bookworm trixie"}
-scripts/setup.sh
+# the VM images build while the tests before the VM scenario run
+FLEETNET_VM_IMAGES_BACKGROUND=1 scripts/setup.sh
 export PATH=$PWD/.venv/bin:$PATH
 # FLEETNET_ONLY=vms: only the QEMU VM scenarios; =containers: everything but them
 if [ "${FLEETNET_ONLY:-}" = vms ]; then

@@ -44,8 +44,9 @@ SCENARIOS = {
     "changes": BOOKWORM,
     "diagnose": BOOKWORM,
     "secrets": BOOKWORM,
-    "vm": VM_MIX,
     "sites": BOOKWORM,
+    # last: its images build in the background meanwhile (scripts/test.sh)
+    "vm": VM_MIX,
 }
 
 
