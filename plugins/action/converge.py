@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Host side of the role in two calls per host: ``prepare`` (inspect the
-host, install what it lacks, make its keys) and ``apply`` (routing, the
-interfaces, removal of interfaces the inventory dropped). Each call runs the
-collection's modules one after another on the host, so a re-run costs two
-tasks per host instead of a chain of mostly skipped ones (docs/benchmarks.md).
+"""Host side of the role: ``prepare`` (fleetnet.wireguard.prepare inspects
+the host and makes its keys in one module execution; apt only when a package
+is missing) and ``apply`` (fleetnet.wireguard.apply checks the host's keys
+against the plan, then routing, the interfaces and removals, in one module
+execution). A host whose key the controller's store holds is not prepared:
+a re-run costs one module execution per host (docs/benchmarks.md).
 See plugins/modules/converge.py for the documentation."""
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ ARGUMENT_SPEC = dict(
     preshared_keys_from=dict(type="str"),
     uplink=dict(type="str"),
     uplink6=dict(type="str"),
+    # the fleet action's public_keys slice for this host: what the host's keys must derive to
+    public_keys=dict(type="raw"),
+    # return prepare_needed (the role falls back to a prepare step) instead of failing
+    report_prepare_needed=dict(type="bool", default=False),
     backend=dict(type="str", default=host_args.BACKENDS[0], choices=list(host_args.BACKENDS)),
 )
-
-# what platform reports of each backend: the interfaces this collection made with it
-_MADE_WITH = {"wg-quick": "managed_interfaces", "networkmanager": "networkmanager_interfaces"}
 
 
 class StepFailed(Exception):
@@ -64,16 +66,21 @@ class ActionModule(ActionBase):
         dummy, self._args = self.validate_argument_spec(ARGUMENT_SPEC)
         stage = self._args["stage"]
         self._vars = task_vars
-        self._summary = {"changed": False, "diff": [], "steps": []}
+        self._summary = {"changed": False, "diff": [], "steps": [], "facts": {}}
         try:
             result.update(self._prepare() if stage == "prepare" else self._apply())
         except StepFailed as exc:
             failed = {k: v for k, v in exc.result.items() if k not in ("invocation", "diff", "changed")}
-            result.update(failed, failed=True, step=exc.step, msg="%s: %s" % (exc.step, exc.result.get("msg", "failed")))
+            msg = exc.result.get("msg", "failed")
+            if not msg.startswith(exc.step + ": "):  # a module of steps names its failed step already
+                msg = "%s: %s" % (exc.step, msg)
+            result.update(failed, failed=True, step=exc.step, msg=msg)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         result["changed"] = self._summary["changed"]
         result["steps"] = self._summary["steps"]
+        if self._summary["facts"]:
+            result["ansible_facts"] = self._summary["facts"]
         if self._summary["diff"]:
             result["diff"] = self._summary["diff"]
         return result
@@ -82,11 +89,15 @@ class ActionModule(ActionBase):
         """Run one module on the host; its changes and diff count for this task."""
         res = self._execute_module(module_name=module, module_args=args, task_vars=self._vars)
         res.pop("invocation", None)  # at scale, echoed arguments cost more than the work
+        # the interpreter Ansible discovered for this call: kept as the host's fact, so its next task is not
+        # preceded by another discovery round trip
+        self._summary["facts"].update(res.pop("ansible_facts", None) or {})
         if res.get("failed"):
-            raise StepFailed(step, res)
+            raise StepFailed(res.get("step") or step, res)
         changed = bool(res.get("changed"))
         self._summary["changed"] |= changed
-        self._summary["steps"].append("%s: %s" % (step, "changed" if changed else "ok"))
+        # a module of steps (prepare, apply) lists its own
+        self._summary["steps"].extend(res.pop("steps", None) or ["%s: %s" % (step, "changed" if changed else "ok")])
         diff = res.pop("diff", None)
         if changed and diff:
             self._summary["diff"].extend(diff if isinstance(diff, list) else [diff])
@@ -96,25 +107,14 @@ class ActionModule(ActionBase):
 
     def _prepare(self):
         args = self._args
-        platform = self._call("inspect the host", "fleetnet.wireguard.platform",
-                              {"firewall_tool": args["firewall_tool"], "dns": args["dns"]})
-        if args["install"]:
+        prepared = self._call("prepare the host", "fleetnet.wireguard.prepare", {
+            key: args[key] for key in ("interfaces", "regenerate", "install", "firewall_tool", "dns")})
+        platform = prepared["platform"]
+        if args["install"] and (platform["missing"] or platform["unavailable"]):
             self._install(platform)
-        if platform["method"] == "dkms":
-            self._call("load a rebuilt DKMS module", "fleetnet.wireguard.dkms_reload", {})
-        public_keys, key_actions = {}, {}
-        for ifname in args["interfaces"]:
-            res = self._call("private key of %s" % ifname, "fleetnet.wireguard.keypair",
-                             {"interface": ifname, "regenerate": args["regenerate"]})
-            public_keys[ifname] = res.get("public_key", "")
-            key_actions[ifname] = res.get("action", "keep")
-        return {
-            "platform": platform,
-            "public_keys": public_keys,
-            "key_actions": key_actions,
-            # a new key (rotation, a new host): the role applies these hosts first
-            "rekeyed": any(action != "keep" for action in key_actions.values()),
-        }
+            if platform["method"] == "dkms":  # the module leaves it to after the install
+                self._call("load a rebuilt DKMS module", "fleetnet.wireguard.dkms_reload", {})
+        return {key: prepared[key] for key in ("platform", "public_keys", "key_actions", "rekeyed")}
 
     def _install(self, platform):
         if platform["unavailable"]:
@@ -127,67 +127,58 @@ class ActionModule(ActionBase):
         if platform["backports"]:
             self._call("enable buster-backports", "ansible.builtin.apt_repository",
                        {"repo": BACKPORTS_REPO, "filename": "buster-backports"})
-        if platform["missing"]:
-            apt = {"name": platform["missing"], "install_recommends": False, "update_cache": True, "cache_valid_time": 86400}
-            if platform["backports"]:
-                apt["default_release"] = "buster-backports"
-            self._call("install %s" % ", ".join(platform["missing"]), "ansible.builtin.apt", apt)
+        apt = {"name": platform["missing"], "install_recommends": False, "update_cache": True, "cache_valid_time": 86400}
+        if platform["backports"]:
+            apt["default_release"] = "buster-backports"
+        self._call("install %s" % ", ".join(platform["missing"]), "ansible.builtin.apt", apt)
 
     # --------------------------------------------------------------- apply
 
     def _apply(self):
+        """One module execution: fleetnet.wireguard.apply checks the host
+        against the plan and applies it, or changes nothing and says which
+        prepare step it needs."""
         args = self._args
-        platform = args["prepared"].get("platform") or {}
+        platform = args["prepared"].get("platform")
         plan = _loads(args["plan"], {})
-        routing = _loads(args["routing"], [])
         preshared = dict(self._host_preshared_keys())
-        routing_needed = (any(r.get("forwarding") or r.get("gateway") for r in routing)
-                          or platform.get("ufw_active") or platform.get("routing_managed"))
-        results = {}
-        if routing_needed:
-            routing_args = {"interfaces": routing}
-            for key in ("uplink", "uplink6"):
-                if args[key]:
-                    routing_args[key] = args[key]
-            if "ufw_active" in platform:  # platform read it in prepare: ufw is asked once per run
-                routing_args["ufw_active"] = bool(platform["ufw_active"])
-            results["routing"] = self._call("forwarding, NAT and ufw", "fleetnet.wireguard.routing", routing_args)
-        backend = args["backend"]
-        # an interface the host keeps with the other backend now goes first (the
-        # link name is the same); its key stays
-        for other in sorted(set(_MADE_WITH) - {backend}):
-            for ifname in sorted(set(platform.get(_MADE_WITH[other]) or []) & set(plan)):
-                self._remove(results, ifname, other, "remove %s from %s" % (ifname, other))
+        interfaces, staged, fingerprints = [], [], {}
         for ifname in sorted(plan):
             # the plan holds the interface module's arguments; this host's preshared keys
             # ({"preshared_keys": new ones, "keep_preshared_keys": [...]}) are added here
             desired = dict(plan[ifname], **(preshared.pop(ifname, None) or {}))
-            if backend != host_args.BACKENDS[0]:
-                desired["backend"] = backend
+            fingerprints[ifname] = desired.pop(host_args.KEEP_FINGERPRINTS, None) or {}
+            if args["backend"] != host_args.BACKENDS[0]:
+                desired["backend"] = args["backend"]
             new = desired.pop("preshared_keys", None) or {}
-            staged = None
             if new:
                 desired["new_preshared_keys"] = sorted(new)
                 if not self._task.check_mode:
-                    staged = desired["preshared_keys_file"] = self._stage_preshared_keys(desired, ifname, new)
+                    desired["preshared_keys_file"] = self._stage_preshared_keys(desired, ifname, new)
+                    staged.append(desired["preshared_keys_file"])
             del new  # held no longer than needed: the host has them now
-            try:
-                results[ifname] = self._call("apply %s" % ifname, "fleetnet.wireguard.interface", desired)
-            except StepFailed:
-                if staged:  # the module takes the file first thing; this is for a module that never ran
-                    with contextlib.suppress(Exception):  # the step's own failure is the one to report
-                        self._low_level_execute_command("rm -f %s" % shlex.quote(staged), sudoable=True)
-                raise
-        for made_with in sorted(_MADE_WITH):
-            for ifname in sorted(set(platform.get(_MADE_WITH[made_with]) or []) - set(plan)):
-                self._remove(results, ifname, made_with, "remove %s" % ifname)
-        return {"results": results, "restarted": sorted(i for i, r in results.items() if r.get("restarted"))}
-
-    def _remove(self, results, ifname, backend, step):
-        args = {"name": ifname, "state": "absent"}
-        if backend != host_args.BACKENDS[0]:
-            args["backend"] = backend
-        results[ifname] = self._call(step, "fleetnet.wireguard.interface", args)
+            interfaces.append(desired)
+        module_args = {"interfaces": interfaces, "routing": _loads(args["routing"], []),
+                       "public_keys": _loads(args["public_keys"], {}),
+                       "preshared_fingerprints": {i: f for i, f in fingerprints.items() if f},
+                       "install": args["install"], "firewall_tool": args["firewall_tool"], "dns": args["dns"],
+                       "backend": args["backend"]}
+        if platform:
+            module_args["platform"] = platform
+        for key in ("uplink", "uplink6"):
+            if args[key]:
+                module_args[key] = args[key]
+        try:
+            applied = self._call("apply", "fleetnet.wireguard.apply", module_args)
+        except StepFailed:
+            if staged:  # the module takes the files first thing; this is for a module that never ran
+                with contextlib.suppress(Exception):  # the step's own failure is the one to report
+                    self._low_level_execute_command("rm -f %s" % " ".join(map(shlex.quote, staged)), sudoable=True)
+            raise
+        if applied.get("prepare_needed") and (platform or not args["report_prepare_needed"]):
+            raise StepFailed("check the host", {"msg": "the host is not what the plan assumed, nothing was changed: %s" % (
+                "; ".join(applied.get("prepare_reasons") or []))})
+        return {key: applied[key] for key in ("prepare_needed", "prepare_reasons", "results", "restarted") if key in applied}
 
     # ------------------------------------------------------- preshared keys
 

@@ -23,7 +23,10 @@ ARGUMENT_SPEC = dict(
     group=dict(type="str", default="wireguard"),
     stage=dict(type="str", default="plan", choices=list(pipeline.STAGES)),
     key_dir=dict(type="path"),
-    register=dict(type="str", default="wireguard__host"),
+    # the variables the prepare steps registered, in order: a later one's result for a host wins
+    register=dict(type="list", elements="str", default=["wireguard__host"]),
+    # plan only when the last of them holds a host's result (the role's fallback)
+    only_if_reported=dict(type="bool", default=False),
     hosts=dict(type="list", elements="str"),
     as_json=dict(type="bool", default=False),
     rotate_preshared_keys=dict(type="list", elements="str", default=[]),
@@ -42,10 +45,18 @@ def own_vars(hv):
     return {k: hv[k] for k in hv if (k.startswith("wireguard_") and not k.startswith("wireguard__")) or k in _EXTRA_VARS}
 
 
-def read_hostvars(hostvars, members, play_hosts=(), register=None):
-    """-> ({member: its own_vars}, {play host: what it registered under
-    ``register``}). One hostvars lookup per host, whatever is read from it:
-    each lookup computes every variable of the host (about 1 ms)."""
+def registered_result(hv, name):
+    """A host's registered result under ``name`` (hv: its hostvars), or None
+    when it has none or the task skipped it (the host was not prepared)."""
+    registered = hv.get(name)
+    return registered if registered and not registered.get("skipped") else None
+
+
+def read_hostvars(hostvars, members, play_hosts=(), register=()):
+    """-> ({member: its own_vars}, {play host: what it registered under the
+    last of the names ``register`` that holds a result}). One hostvars lookup
+    per host, whatever is read from it: each lookup computes every variable
+    of the host (about 1 ms)."""
     own, reported = {}, {}
     group = set(members)  # a list from groups[]: looked up once per host, so a set
     play = set(play_hosts) if register else set()
@@ -54,7 +65,8 @@ def read_hostvars(hostvars, members, play_hosts=(), register=None):
         if host in group:
             own[host] = own_vars(hv)
         if host in play:
-            reported[host] = hv.get(register) or {}
+            for name in register:
+                reported[host] = registered_result(hv, name) or reported.get(host) or {}
     return own, reported
 
 
@@ -81,11 +93,14 @@ class ActionModule(ActionBase):
         key_dir = args["key_dir"]
         play_hosts = args["hosts"] or task_vars.get("ansible_play_hosts_all", [])
         check = bool(self._task.check_mode)
+        if args["only_if_reported"] and not any(registered_result(hostvars[h], args["register"][-1]) for h in play_hosts):
+            result.update(skipped=True, msg="no host of the run was prepared again: nothing to plan again")
+            return result
         removal_limit, confirm_removal = _removal_args(args)
         # validation looks at public keys only: no secret is read for it
         parts = ("public",) if args["stage"] == "validate" else key_store.PARTS
         planning = args["stage"] == "plan"
-        own, reported = read_hostvars(hostvars, members, play_hosts, args["register"] if planning else None)
+        own, reported = read_hostvars(hostvars, members, play_hosts, args["register"] if planning else ())
         run = pipeline.run(
             own,
             store=key_store.read(key_dir, parts) if key_dir else None,
@@ -111,6 +126,7 @@ class ActionModule(ActionBase):
         if args["stage"] == "validate":
             # every peer and interface this run removes, shown before any host changes (in check mode too)
             result["removals"] = run["removals"]
+            result["prepare"] = run["prepare"]
             for line in removals.describe(run["removals"], set(members)):
                 self._display.display("fleetnet.wireguard: %s" % line)
         if args["stage"] == "plan":
@@ -135,7 +151,7 @@ class ActionModule(ActionBase):
             # new preshared keys travel to their two hosts in this result:
             # it is never shown, at any verbosity
             planned["_ansible_no_log"] = True
-        for key in ("routing", "preshared_keys"):
+        for key in ("routing", "preshared_keys", "public_keys"):
             # one string per host: Ansible copies a registered result per
             # host, and a million small objects cost it more than the plan did
             planned[key] = {h: json.dumps(v, sort_keys=True) for h, v in run[key].items()} if as_json else run[key]

@@ -36,3 +36,23 @@ attributes:
     description: Target OS/families that can be operated against.
     support: N/A
 """
+
+    # the options of fleetnet.wireguard.prepare and fleetnet.wireguard.apply that
+    # decide which packages the host needs (host_args.PACKAGES)
+    PACKAGES = r"""
+options:
+  install:
+    description:
+      - Missing packages are installed by the prepare step (M(fleetnet.wireguard.converge) runs C(apt) after
+        M(fleetnet.wireguard.prepare)); for M(fleetnet.wireguard.apply), a missing package then means V(prepare_needed).
+    type: bool
+    default: true
+  firewall_tool:
+    description: The host needs iptables or nftables (see M(fleetnet.wireguard.platform)).
+    type: bool
+    default: false
+  dns:
+    description: The host needs resolvconf (see M(fleetnet.wireguard.platform)).
+    type: bool
+    default: false
+"""

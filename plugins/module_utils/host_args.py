@@ -32,6 +32,11 @@ PRESHARED = dict(
     keep_preshared_keys=dict(type="list", elements="str", default=[], no_log=False),
 )
 
+# beside them in a host's share of the plan: {peer public key: fingerprint} of
+# the keys it keeps, which the converge action gives fleetnet.wireguard.apply
+# to check (preshared_fingerprints), not to fleetnet.wireguard.interface
+KEEP_FINGERPRINTS = "keep_fingerprints"
+
 # how the converge action hands new preshared keys over instead: in a file it
 # wrote over the connection's stdin, never as arguments (see preshared_keys.py)
 STAGED_PRESHARED = dict(
@@ -70,4 +75,12 @@ ROUTING = dict(
     uplink=dict(type="str"),
     uplink6=dict(type="str"),
     ufw_active=dict(type="bool"),
+)
+
+# what decides the packages a host needs, as fleetnet.wireguard.prepare and
+# fleetnet.wireguard.apply take it (the docs: the attributes fragment's PACKAGES)
+PACKAGES = dict(
+    install=dict(type="bool", default=True),
+    firewall_tool=dict(type="bool", default=False),
+    dns=dict(type="bool", default=False),
 )

@@ -1,6 +1,8 @@
 """The controller's key store under one directory, wireguard_controller_dir:
 
     public/<interface>/<host>.pub          every member's public key (0644)
+    public/<interface>/<host>.psk          with preshared keys: the fingerprint of each key a managed
+                                           host holds, '<peer public key> <fingerprint>' a line
     private/<interface>/<host>.key         an unmanaged device's private key
     private/<interface>/<host>.psk.d/<peer>  the preshared keys of its pairs
     export/<interface>/<name>.conf, .png, .qr.txt   its config and QR codes (<name>: a
@@ -32,6 +34,13 @@ _UNREAD = (".png", ".qr.txt")
 
 def public_path(ifname, host):
     return "public/%s/%s.pub" % (ifname, host)
+
+
+def psk_fingerprints_path(ifname, host):
+    """What the last plan gave a managed host, as fingerprints (preshared_keys.fingerprint:
+    16 hex digits of a SHA-256, nothing to recover a key from), so a re-run plans its
+    pairs without asking the host first; the host's apply checks them."""
+    return "public/%s/%s.psk" % (ifname, host)
 
 
 def device_key_path(ifname, host):
@@ -78,6 +87,15 @@ class Snapshot:
 
     def public_key(self, ifname, host):
         return self.key(public_path(ifname, host))
+
+    def preshared_fingerprints(self, ifname, host):
+        """{peer public key: fingerprint} recorded for a managed host, or None
+        when there is no record (or a damaged one: the host reports its own)."""
+        text = self.text(psk_fingerprints_path(ifname, host))
+        try:
+            return None if text is None else preshared_keys.parse_lines(text, "fingerprint")
+        except ValueError:
+            return None
 
     def device_key(self, ifname, host):
         return self.key(device_key_path(ifname, host))

@@ -47,7 +47,8 @@ def run(hostvars, store=None, reported=None, stage="plan", check=False, rotate=(
     stage "validate", "removals" (removals.planned); and
     with stage "plan": "plan" ({host: {ifname: interface arguments}}),
     "routing" ({host: [routing entries]}), "preshared_keys" ({host: {ifname:
-    {"preshared_keys": ..., "keep_preshared_keys": ...}}}), "files" (the key
+    {"preshared_keys": ..., "keep_preshared_keys": ...}}}), "public_keys"
+    ({host: {ifname: the public key its private key must derive to}}), "files" (the key
     store's changes, see key_store.Snapshot.change), "exports" ({device:
     {ifname: {conf, png, txt: path in the store}}}) and "new_secrets" (True
     when the result carries a new preshared key: it must never be shown).
@@ -79,25 +80,28 @@ def run(hostvars, store=None, reported=None, stage="plan", check=False, rotate=(
         out["removals"] = removal = removals.planned(store.members(), interfaces, set(hostvars))
         removals.check(removal, set(hostvars), store.members(), removal_limit, set(confirm_removal or ()), problems)
         if not problems.errors:
-            out.update(_summary(interfaces))
+            out.update(_summary(interfaces), prepare=needs_prepare(interfaces, keys, store, play))
         return out
     out.update(_summary(interfaces))
     by_host, routing = _plan(topos)
-    assignment, device_keys = _preshared(interfaces, by_host, store, reported, play, rotate)
+    assignment, device_keys, recorded = _preshared(interfaces, by_host, store, reported, play, rotate)
+    files += _fingerprint_files(interfaces, store, play, recorded)
     exports = {}
     names = {i: device_config.tunnel_names(h for j, h in _devices(interfaces) if j == i) for i in interfaces}
     for ifname, host in _devices(interfaces):
         files += _device_files(store, ifname, host, by_host[host][ifname], device_private.get((ifname, host)),
                                device_keys.get((ifname, host), {}), exports, names[ifname][host])
     devices = {h for dummy, h in _devices(interfaces)}
-    managed = {h: {i: _host_preshared(v) for i, v in by_if.items()} for h, by_if in assignment.items() if h not in devices}
+    managed = {h: {i: _host_preshared(v, recorded.get((i, h), {})) for i, v in by_if.items()}
+               for h, by_if in assignment.items() if h not in devices}
     unmanaged = {h for members in interfaces.values() for h, m in members.items() if m["unmanaged"]}
     if not check and set(hostvars) <= play | unmanaged:
         # the whole group was in this run: forget the removed members, so the next run does not count them again
         gone = removals.planned(store.members(), interfaces, set(hostvars))["peers"]
-        files += [store.change(key_store.public_path(i, h), None, None) for i in sorted(gone) for h in gone[i]]
+        files += [c for c in (store.change(path(i, h), None, None) for i in sorted(gone) for h in gone[i]
+                              for path in (key_store.public_path, key_store.psk_fingerprints_path)) if c]
     out.update(plan=by_host, routing=routing, preshared_keys=managed, files=files, exports=exports,
-               new_secrets=preshared_keys.has_new_keys(assignment))
+               new_secrets=preshared_keys.has_new_keys(assignment), public_keys=_managed_keys(interfaces))
     return out
 
 
@@ -159,6 +163,33 @@ def _interfaces_of(interfaces, hosts):
     for host in hosts:
         names = tuple(sorted(i for i in interfaces if host in interfaces[i]))
         out[host] = shared.setdefault(names, list(names))
+    return out
+
+
+def needs_prepare(interfaces, keys, store, play):
+    """The managed members of this run that need the role's prepare step
+    before the plan: one without a stored public key on an interface (a new
+    host or interface), or, on an interface with preshared keys, without the
+    store's record of the keys it holds (the plan then needs the host's own
+    fingerprints). Every other host is planned from the store and checked by
+    its one apply call, which asks for the prepare step when its keys are not
+    the recorded ones. keys: {(ifname, host): public key} of the store.
+    -> sorted hosts"""
+    out = set()
+    for ifname, members in interfaces.items():
+        asking = any(m["preshared_keys"] for m in members.values())
+        out.update(h for h, m in members.items() if h in play and not m["unmanaged"] and (
+            (ifname, h) not in keys or (asking and store.preshared_fingerprints(ifname, h) is None)))
+    return sorted(out)
+
+
+def _managed_keys(interfaces):
+    """{host: {ifname: public key}}: what each managed host's keys must derive to."""
+    out = {}
+    for ifname, members in interfaces.items():
+        for host, m in members.items():
+            if not m["unmanaged"] and m["public_key_resolved"]:
+                out.setdefault(host, {})[ifname] = m["public_key_resolved"]
     return out
 
 
@@ -252,7 +283,7 @@ def _preshared(interfaces, by_host, store, reported, play, rotate):
                 if peer["public_key"] and (members[host]["preshared_keys"] or members[peer["name"]]["preshared_keys"]):
                     wanted.add((ifname,) + tuple(sorted((host, peer["name"]))))
     if not wanted:
-        return {}, {}
+        return {}, {}, {}
     fingerprints, in_play = {}, set()
     for host, registered in reported.items():
         platform = (registered or {}).get("platform")
@@ -260,6 +291,13 @@ def _preshared(interfaces, by_host, store, reported, play, rotate):
             in_play.add(host)
             for ifname, found in (platform.get("preshared_key_fingerprints") or {}).items():
                 fingerprints[(ifname, host)] = found
+    for ifname in sorted(asking):
+        for host, member in interfaces[ifname].items():
+            recorded = store.preshared_fingerprints(ifname, host)
+            if host in play and host not in in_play and not member["unmanaged"] and recorded is not None:
+                # planned from the store: what the last plan gave it, which its apply checks
+                in_play.add(host)
+                fingerprints[(ifname, host)] = recorded
     stored = {}
     for ifname, host in _devices(interfaces):  # the controller holds the device's end
         in_play.add(host)
@@ -275,14 +313,37 @@ def _preshared(interfaces, by_host, store, reported, play, rotate):
     for (ifname, host), keys in stored.items():
         given = assignment.get(host, {}).get(ifname, {})
         device_keys[(ifname, host)] = {p: keys[p] if v == preshared_keys.KEEP else v for p, v in given.items()}
-    return assignment, device_keys
+    recorded = {}
+    for ifname in asking:
+        for host in sorted(in_play & set(interfaces[ifname])):
+            if not interfaces[ifname][host]["unmanaged"]:
+                given = assignment.get(host, {}).get(ifname, {})
+                recorded[(ifname, host)] = {p: fingerprints[(ifname, host)][p] if v == preshared_keys.KEEP
+                                            else preshared_keys.fingerprint(v) for p, v in given.items()}
+    return assignment, device_keys, recorded
 
 
-def _host_preshared(given):
-    """A host's share of the assignment, as fleetnet.wireguard.interface takes it."""
+def _fingerprint_files(interfaces, store, play, recorded):
+    """The store's record of what each managed host of the run holds
+    ({(ifname, host): {peer key: fingerprint}}); a record no longer wanted
+    (preshared keys turned off) goes."""
+    changes = []
+    for ifname in sorted(interfaces):
+        for host, member in sorted(interfaces[ifname].items()):
+            if host in play and not member["unmanaged"]:
+                fingerprints = recorded.get((ifname, host))
+                text = None if fingerprints is None else preshared_keys.format_staged(fingerprints)
+                changes.append(store.change(key_store.psk_fingerprints_path(ifname, host), text, key_store.PUBLIC_MODE))
+    return [c for c in changes if c]
+
+
+def _host_preshared(given, fingerprints):
+    """A host's share of the assignment, as fleetnet.wireguard.interface takes
+    it, and the fingerprints of the keys it keeps, for its apply to check."""
     new, keep = tuple(host_args.PRESHARED)
-    return {new: {p: k for p, k in given.items() if k != preshared_keys.KEEP},
-            keep: sorted(p for p, k in given.items() if k == preshared_keys.KEEP)}
+    kept = sorted(p for p, k in given.items() if k == preshared_keys.KEEP)
+    return {new: {p: k for p, k in given.items() if k != preshared_keys.KEEP}, keep: kept,
+            host_args.KEEP_FINGERPRINTS: {p: fingerprints[p] for p in kept if p in fingerprints}}
 
 
 def _device_files(store, ifname, host, args, private, psk, exports, name):

@@ -84,8 +84,20 @@ def staged_path(config_dir, ifname):
 
 
 def format_staged(keys):
-    """{peer public key: key} as the staged file's lines."""
+    """{peer public key: key} as the staged file's lines (and {peer public
+    key: fingerprint} as the key store's fingerprint file's)."""
     return "".join("%s %s\n" % (peer, key) for peer, key in sorted(keys.items()))
+
+
+def parse_lines(text, what="preshared key"):
+    """format_staged's lines back: -> {peer public key: value}"""
+    out = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if len(fields) != 2:
+            raise ValueError("line %d is not '<peer public key> <%s>'" % (lineno, what))
+        out[fields[0]] = fields[1]
+    return out
 
 
 def take_staged(path):
@@ -94,13 +106,10 @@ def take_staged(path):
     if text is None:
         raise ValueError("preshared_keys_file: %s does not exist (the keys are staged by fleetnet.wireguard.converge)" % path)
     os.unlink(path)
-    keys = {}
-    for lineno, line in enumerate(text.splitlines(), 1):
-        fields = line.split()
-        if len(fields) != 2:
-            raise ValueError("preshared_keys_file: line %d is not '<peer public key> <preshared key>'" % lineno)
-        keys[fields[0]] = fields[1]
-    return keys
+    try:
+        return parse_lines(text)
+    except ValueError as exc:
+        raise ValueError("preshared_keys_file: %s" % exc)
 
 
 def fingerprint(key):

@@ -9,16 +9,18 @@ module: converge
 short_description: Prepare a WireGuard host, or apply its planned interfaces, in one task
 version_added: 0.1.0
 description:
-  - An action plugin that runs this collection's modules on the host one after another, so the role needs two tasks
-    per host instead of a chain of mostly skipped ones. It is what the C(fleetnet.wireguard.wireguard) role uses;
-    the modules it calls can be used on their own.
-  - With O(stage=prepare) it runs M(fleetnet.wireguard.platform); with O(install), installs the packages the host lacks
-    (from buster-backports on Debian 10) or fails with the reason if the release does not package them; loads a
-    rebuilt DKMS module with M(fleetnet.wireguard.dkms_reload); and ensures each interface's private key with
-    M(fleetnet.wireguard.keypair).
-  - With O(stage=apply) it runs M(fleetnet.wireguard.routing) when forwarding, NAT or ufw is involved,
-    M(fleetnet.wireguard.interface) for each planned interface, and removes the interfaces this collection wrote
-    (with either backend) that the plan no longer has.
+  - An action plugin that runs one module execution on the host per stage (plus C(apt) when a package is missing), so
+    the role costs one call per host on a re-run and two for a new or re-keyed host, instead of a chain of mostly
+    skipped tasks. It is what the C(fleetnet.wireguard.wireguard) role uses; the modules it calls can be used on their own.
+  - With O(stage=prepare) it runs M(fleetnet.wireguard.prepare) (inspect the host as M(fleetnet.wireguard.platform),
+    load a rebuilt DKMS module, ensure each interface's private key as M(fleetnet.wireguard.keypair)); with O(install),
+    installs the packages the host lacks (from buster-backports on Debian 10) and then loads a DKMS module built by
+    the install, or fails with the reason if the release does not package them.
+  - With O(stage=apply) it runs M(fleetnet.wireguard.apply), which checks the host against the plan (its keys against
+    O(public_keys), its packages, the preshared keys the plan keeps), then runs M(fleetnet.wireguard.routing) when
+    forwarding, NAT or ufw is involved, M(fleetnet.wireguard.interface) for each planned interface, and removes the
+    interfaces this collection wrote (with either backend) that the plan no longer has. A host not as planned is left unchanged; with
+    O(report_prepare_needed) the task returns RV(prepare_needed) so the role can prepare it and plan again, otherwise it fails.
   - It stops at the first step that fails; the result names the step.
 author:
   - fleetnet.wireguard maintainers (@fleetnet)
@@ -51,19 +53,21 @@ options:
     type: str
     default: never
   install:
-    description: With O(stage=prepare), install missing packages.
+    description: With O(stage=prepare), install missing packages; with O(stage=apply), a missing package means the host needs its prepare step.
     type: bool
     default: true
   firewall_tool:
-    description: With O(stage=prepare), the host needs iptables or nftables.
+    description: The host needs iptables or nftables (both stages inspect the host's packages).
     type: bool
     default: false
   dns:
-    description: With O(stage=prepare), the host needs resolvconf.
+    description: The host needs resolvconf (both stages inspect the host's packages).
     type: bool
     default: false
   prepared:
-    description: With O(stage=apply), the registered result of O(stage=prepare) on this host.
+    description:
+      - With O(stage=apply), the registered result of O(stage=prepare) on this host in this run, if it ran (a skipped
+        task's result counts as none); the host is then neither inspected again nor checked.
     type: dict
     default: {}
   plan:
@@ -80,6 +84,18 @@ options:
   uplink6:
     description: With O(stage=apply), passed to M(fleetnet.wireguard.routing).
     type: str
+  public_keys:
+    description:
+      - With O(stage=apply), the public key the plan expects of each interface of this host (a dict, or its JSON string),
+        that is this host's slice of the M(fleetnet.wireguard.fleet) result's RV(fleetnet.wireguard.fleet#module:public_keys).
+      - A host whose private key does not derive to it is not changed (see O(report_prepare_needed)).
+    type: raw
+  report_prepare_needed:
+    description:
+      - With O(stage=apply), when the host is not what the plan assumed (see O(public_keys)), return
+        RV(prepare_needed) instead of failing. A host with O(prepared) from this run fails all the same.
+    type: bool
+    default: false
   backend:
     description:
       - With O(stage=apply), O(fleetnet.wireguard.interface#module:backend) for every interface of the host (the role
@@ -104,6 +120,16 @@ EXAMPLES = r"""
     stage: prepare
     interfaces: [wg0]
   register: wireguard__host
+
+- name: Apply its slice of the plan, or say that it needs preparing
+  fleetnet.wireguard.converge:
+    stage: apply
+    plan: "{{ wireguard__fleet.plan[inventory_hostname] }}"
+    routing: "{{ wireguard__fleet.routing[inventory_hostname] }}"
+    public_keys: "{{ wireguard__fleet.public_keys[inventory_hostname] }}"
+    preshared_keys_from: wireguard__fleet
+    report_prepare_needed: true
+  register: wireguard__applied
 """
 
 RETURN = r"""
@@ -123,13 +149,23 @@ rekeyed:
   description: With O(stage=prepare), whether any interface got a new key.
   returned: stage=prepare
   type: bool
+prepare_needed:
+  description: With O(stage=apply) and O(report_prepare_needed), whether the host needs its prepare step first (nothing was changed).
+  returned: stage=apply
+  type: bool
+prepare_reasons:
+  description: Why the host needs its prepare step, one line each (names interfaces and paths, never a key).
+  returned: when prepare_needed
+  type: list
+  elements: str
+  sample: ["wg0: the key in /etc/wireguard/wg0.key is not the one in the controller's key store"]
 results:
   description: With O(stage=apply), the result of each step, by interface name (and V(routing)).
-  returned: stage=apply
+  returned: stage=apply, when not prepare_needed
   type: dict
 restarted:
   description: With O(stage=apply), the interfaces that were (or would be) restarted.
-  returned: stage=apply
+  returned: stage=apply, when not prepare_needed
   type: list
   elements: str
 steps:

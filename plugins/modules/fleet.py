@@ -53,13 +53,22 @@ options:
     type: path
   register:
     description:
-      - The name under which each host's public keys were registered, by the O(fleetnet.wireguard.converge#module:stage=prepare)
-        task (RV(fleetnet.wireguard.converge#module:public_keys)) or by a M(fleetnet.wireguard.keypair) task looped over interfaces.
-    type: str
-    default: wireguard__host
+      - The names under which hosts' public keys were registered, by the O(fleetnet.wireguard.converge#module:stage=prepare)
+        task (RV(fleetnet.wireguard.converge#module:public_keys)) or by a M(fleetnet.wireguard.keypair) task looped over
+        interfaces. For each host the last name that holds a result counts; a skipped task's result counts as none,
+        and a host with none is planned from the key store.
+    type: list
+    elements: str
+    default: [wireguard__host]
+  only_if_reported:
+    description:
+      - With O(stage=plan), plan only if some host of the run has a result under the last name of O(register); otherwise
+        return skipped, reading and writing nothing. The role uses it to plan again only when its fallback prepared a host.
+    type: bool
+    default: false
   as_json:
     description:
-      - Return each host's RV(plan), RV(routing) and RV(preshared_keys) as one JSON string. At hundreds of hosts
+      - Return each host's RV(plan), RV(routing), RV(preshared_keys) and RV(public_keys) as one JSON string each. At hundreds of hosts
         Ansible copies a registered result far faster as one string per host than as nested data;
         M(fleetnet.wireguard.converge) takes either form.
       - Each host's RV(plan) then lists its peers as line numbers of RV(peer_table), which holds each distinct peer
@@ -152,6 +161,22 @@ preshared_keys:
     - With O(as_json), each host's value is that dict as a JSON string.
   returned: with stage=plan
   type: dict
+public_keys:
+  description:
+    - For each managed host, for each interface, the public key the plan gave its peers (the key store's, or the one
+      the host reported in this run); M(fleetnet.wireguard.apply) checks the host's private key against it.
+    - With O(as_json), each host's value is that dict as a JSON string.
+  returned: with stage=plan
+  type: dict
+  sample: {"vps1": {"wg0": "HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA="}}
+prepare:
+  description:
+    - With O(stage=validate), the managed hosts of the run the controller cannot plan from its key store, so the role
+      prepares them before the plan - a host without a stored public key for one of its interfaces, and every member
+      of an interface with preshared keys (the plan needs each host's fingerprints of the keys it holds).
+  returned: with stage=validate
+  type: list
+  elements: str
 exports:
   description: For each unmanaged device, for each interface, the paths of its config (C(conf)), QR code image (C(png))
     and QR code for a terminal (C(txt)) under O(key_dir)C(/export/). These files hold the device's private key.

@@ -20,7 +20,9 @@ import time
 
 import testinfra
 
-from wgcheck import PingStream, ping, private_keys, project_file, recap, run_adhoc, run_playbook, wg_dump, write_inventory
+from wgcheck import (
+    COUNT_MODULES, PingStream, calls, module_executions, ping, private_keys, project_file, recap, run_adhoc, run_playbook, wg_dump, write_inventory,
+)
 
 PSK_FILES = "/etc/wireguard/wg0.psk.d/*"
 TUNNEL = {"chg1": "10.50.0.1", "chg2": "10.50.0.2", "chg3": "10.50.0.3", "chg4": "10.50.0.4"}
@@ -87,10 +89,12 @@ def assert_not_restarted():
 
 
 def assert_rerun_changes_nothing():
-    output = play()
+    """Nothing changes, and each member costs one module execution (planned from the key store)."""
+    output = play(SITE, "-vvv", *COUNT_MODULES)
     counters = recap(output)
     assert set(STATE["members"]) <= set(counters), output[-2000:]
     assert {h: c["changed"] for h, c in counters.items()} == {h: 0 for h in counters}, output[-3000:]
+    assert module_executions(output) == {h: 1 for h in STATE["members"]}, output[-3000:]
 
 
 def change_under_ping_stream(playbook=SITE, *args):
@@ -118,8 +122,12 @@ def test_00_three_node_mesh_and_a_spare():
 
 def test_01_a_node_joins_without_a_lost_packet():
     STATE["overlay"]["join"] = JOIN
-    output = change_under_ping_stream()[0]
+    output = change_under_ping_stream(SITE, "-vvv", *COUNT_MODULES)[0]
     assert recap(output)["chg4"]["changed"] > 0
+    # N + 2 module executions for a mesh of N = 3: the new node's prepare, then one apply on each of the N + 1;
+    # the spare starts from the bare image, so its prepare step also runs apt (one more, on it alone)
+    assert module_executions(output) == {"chg1": 1, "chg2": 1, "chg3": 1, "chg4": 3}, output[-3000:]
+    assert calls.modules(output).get("apt") == 1, calls.modules(output)
     STATE["members"].append("chg4")
     assert_mesh()
     assert_not_restarted()
@@ -257,6 +265,7 @@ def test_07_preshared_keys_one_per_pair_live_without_a_lost_packet():
     change_under_ping_stream()
     assert_pairs_share_their_own_keys()
     assert_not_restarted()
+    # the plan recorded each host's preshared keys (as fingerprints): the re-run is one call per host again
     assert_rerun_changes_nothing()
     assert_new_handshakes_use_the_files()
 
@@ -264,7 +273,9 @@ def test_07_preshared_keys_one_per_pair_live_without_a_lost_packet():
 def test_08_rotate_preshared_keys_only_at_vvv():
     before = assert_pairs_share_their_own_keys()
     public = {h: public_key(h) for h in STATE["members"]}
-    output = play("fleetnet.wireguard.rotate", "-e", "rotate_hosts=chg1", "-e", "rotate_private_keys=false", "-vvv")
+    output = play("fleetnet.wireguard.rotate", "-e", "rotate_hosts=chg1", "-e", "rotate_private_keys=false", "-vvv", *COUNT_MODULES)
+    # planned from the store's record of each host's preshared keys: no prepare step
+    assert module_executions(output) == {h: 1 for h in STATE["members"]}, output[-3000:]
     after = assert_pairs_share_their_own_keys()
     assert {h: public_key(h) for h in STATE["members"]} == public
     assert after["chg1"] != before["chg1"] and after["chg2"][public["chg1"]] != before["chg2"][public["chg1"]]

@@ -8,7 +8,12 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import time
+
+# the project's root: the benchmark's call counting is the one implementation
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+from bench.lib import calls  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def wg_dump(host, ifname="wg0"):
@@ -83,6 +88,18 @@ def write_inventory(path, data):
     with open(path, "w") as handle:
         json.dump(data, handle, indent=1)
     return path
+
+
+# Interpreter discovery runs Python itself on some ansible-core versions: the
+# playbook arguments that make every Python run on a host one module call.
+COUNT_MODULES = ("-e", "ansible_python_interpreter=/usr/bin/python3")
+
+
+def module_executions(output):
+    """{host: module executions on it} in a play's -vvv output, counted as the
+    benchmark counts them (bench/lib/calls.py: the EXEC lines that start an
+    interpreter; staging preshared keys with cat is none)."""
+    return {h: c["module_calls"] for h, c in calls.count(output).items() if c["module_calls"]}
 
 
 def recap(output):

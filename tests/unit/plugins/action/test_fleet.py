@@ -17,6 +17,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from action_harness import make_action
 from ansible_collections.fleetnet.wireguard.plugins.action.fleet import ActionModule
 from ansible_collections.fleetnet.wireguard.plugins.filter.host_plan import host_plan
+from ansible_collections.fleetnet.wireguard.plugins.filter.host_plan import host_plan
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import host_args, preshared_keys, wg_keys
 
 # vps1 and vps2 on the backbone, laptop a spoke of vps1, phone (a device) a spoke of vps2
@@ -171,7 +172,8 @@ def test_preshared_keys_reach_both_ends_in_the_interface_modules_shape_and_are_n
     assert result["_ansible_no_log"] is True
     vps1 = result["preshared_keys"]["vps1"]["wg0"]
     vps2 = result["preshared_keys"]["vps2"]["wg0"]
-    assert sorted(vps1) == ["keep_preshared_keys", "preshared_keys"] and vps1["keep_preshared_keys"] == []
+    assert sorted(vps1) == ["keep_fingerprints", "keep_preshared_keys", "preshared_keys"]
+    assert vps1["keep_preshared_keys"] == [] and vps1["keep_fingerprints"] == {}
     assert vps1["preshared_keys"][public_key("vps2")] == vps2["preshared_keys"][public_key("vps1")]
     assert "phone" not in result["preshared_keys"]  # the device's keys go into its config, on the controller
     stored = os.listdir(os.path.join(key_dir, "private/wg0/phone.psk.d"))
@@ -185,7 +187,9 @@ def test_preshared_keys_reach_both_ends_in_the_interface_modules_shape_and_are_n
     again, dummy = run({"stage": "plan", "key_dir": key_dir}, inventory=inventory,
                        registered={h: prepared(h, fingerprints[h]) for h in MANAGED})
     assert "_ansible_no_log" not in again and not again["changed"]
-    assert again["preshared_keys"]["vps2"]["wg0"] == {"preshared_keys": {}, "keep_preshared_keys": sorted([public_key("vps1"), phone_key(key_dir)])}
+    kept = sorted([public_key("vps1"), phone_key(key_dir)])
+    assert again["preshared_keys"]["vps2"]["wg0"] == {"preshared_keys": {}, "keep_preshared_keys": kept,
+                                                      "keep_fingerprints": {p: fingerprints["vps2"][p] for p in kept}}
     # rotation: vps1's pairs get new keys, the others keep theirs
     rotated, dummy = run({"stage": "plan", "key_dir": key_dir, "rotate_preshared_keys": ["vps1"]}, inventory=inventory,
                          registered={h: prepared(h, fingerprints[h]) for h in MANAGED})
@@ -313,3 +317,88 @@ def test_each_warning_is_shown_once_per_run(key_dir, kind, check):
     assert [w for w in planned["inventory_warnings"] if text in w]  # found by the plan stage too, not lost
     alone, plugin = run({"stage": "plan", "key_dir": key_dir}, check=True, inventory=inventory, play=play)
     assert len(shown(plugin, text)) == 1
+
+
+# ------------------------------------------ one call per host: planning from the store
+
+def test_validate_lists_the_hosts_to_prepare_first_only_those_the_store_cannot_plan(key_dir):
+    """(preshared keys: see test_preshared_keys_are_planned_from_the_store_s_record)"""
+    result, dummy = run({"stage": "validate", "key_dir": key_dir})
+    assert result["prepare"] == list(MANAGED)  # an empty store: every managed host, never the device
+    run({"stage": "plan", "key_dir": key_dir})
+    result, dummy = run({"stage": "validate", "key_dir": key_dir})
+    assert result["prepare"] == []  # every key stored: each host is planned from the store
+    # a new member, and a host of the run with preshared keys (and so its peers), need the prepare step
+    inventory = dict(INVENTORY, vps3={"wireguard_address": "10.10.0.5", "wireguard_endpoint": "192.0.2.3",
+                                      "wireguard_network": "10.10.0.0/24"})
+    result, dummy = run({"stage": "validate", "key_dir": key_dir}, inventory=inventory, play=MANAGED + ("vps3",))
+    assert result["prepare"] == ["vps3"]
+    # a host outside the run is never listed
+    result, dummy = run({"stage": "validate", "key_dir": key_dir}, inventory=inventory, play=("vps1", "vps3"))
+    assert result["prepare"] == ["vps3"]
+
+
+def test_a_plan_from_the_store_alone_gives_each_host_the_keys_it_must_hold(key_dir):
+    run({"stage": "plan", "key_dir": key_dir})
+    # nobody prepared in this run: the registered results are skipped tasks'
+    result, dummy = run({"stage": "plan", "key_dir": key_dir, "as_json": True},
+                        registered={h: {"skipped": True, "changed": False} for h in MANAGED})
+    assert not result["changed"] and not result.get("failed")
+    assert {h: json.loads(v) for h, v in result["public_keys"].items()} == {h: {"wg0": public_key(h)} for h in MANAGED}
+    peers = json.loads(host_plan(result, "vps1"))["wg0"]["peers"]
+    assert [p["public_key"] for p in peers] == [public_key("vps2"), public_key("laptop")]
+
+
+def test_the_last_registered_result_of_a_host_wins_and_a_replan_runs_only_after_a_prepare(key_dir):
+    run({"stage": "plan", "key_dir": key_dir})
+    new_key = public_key("vps1", "rekeyed by hand")
+    tv = task_vars()
+    for h in MANAGED:
+        tv["hostvars"][h]["wireguard__host"] = {"skipped": True}
+        tv["hostvars"][h]["wireguard__reprepared"] = {"skipped": True}
+    args = {"stage": "plan", "key_dir": key_dir, "register": ["wireguard__host", "wireguard__reprepared"], "only_if_reported": True}
+    result = make_action(ActionModule, args).run(task_vars=tv)
+    assert result["skipped"] and "plan" not in result and not result.get("changed")
+    tv["hostvars"]["vps1"]["wireguard__reprepared"] = dict(prepared("vps1"), public_keys={"wg0": new_key})
+    result = make_action(ActionModule, args).run(task_vars=tv)
+    assert not result.get("skipped") and result["changed"]
+    assert result["public_keys"]["vps1"] == {"wg0": new_key}
+    assert result["plan"]["vps2"]["wg0"]["peers"][0]["public_key"] == new_key
+    assert open(os.path.join(key_dir, "public/wg0/vps1.pub")).read().strip() == new_key
+
+
+def test_preshared_keys_are_planned_from_the_store_s_record(key_dir):
+    """Preshared keys turned on: every host is prepared once (it reports the
+    fingerprints of the keys it holds); the plan records what each host then
+    holds, as fingerprints in public/ (no key), so the next run plans from
+    the store and each host's apply checks the fingerprints. Turned off, the
+    record goes."""
+    run({"stage": "plan", "key_dir": key_dir})
+    inventory = {h: dict(v, wireguard_preshared_keys=True) for h, v in INVENTORY.items()}
+    assert run({"stage": "validate", "key_dir": key_dir}, inventory=inventory)[0]["prepare"] == list(MANAGED)
+    first, dummy = run({"stage": "plan", "key_dir": key_dir}, inventory=inventory)
+    given = {h: first["preshared_keys"][h]["wg0"]["preshared_keys"] for h in MANAGED}
+    for host in MANAGED:
+        record = open(os.path.join(key_dir, "public/wg0/%s.psk" % host)).read()
+        assert record == "".join("%s %s\n" % (p, preshared_keys.fingerprint(k)) for p, k in sorted(given[host].items()))
+        assert all(k not in record for k in given[host].values())
+        assert tree(key_dir)["public/wg0/%s.psk" % host] == "0o644"
+    assert run({"stage": "validate", "key_dir": key_dir}, inventory=inventory)[0]["prepare"] == []
+    # nobody prepared: every pair keeps its key, with the fingerprint each host must hold
+    skipped = {h: {"skipped": True} for h in MANAGED}
+    again, dummy = run({"stage": "plan", "key_dir": key_dir}, inventory=inventory, registered=skipped)
+    assert not again["changed"] and "_ansible_no_log" not in again
+    for host in MANAGED:
+        share = again["preshared_keys"][host]["wg0"]
+        assert share["preshared_keys"] == {} and share["keep_preshared_keys"] == sorted(given[host])
+        assert share["keep_fingerprints"] == {p: preshared_keys.fingerprint(k) for p, k in given[host].items()}
+    # rotation needs no prepare step either: vps1's pairs get new keys, and the record follows
+    rotated, dummy = run({"stage": "plan", "key_dir": key_dir, "rotate_preshared_keys": ["vps1"]}, inventory=inventory,
+                         registered=skipped)
+    new = rotated["preshared_keys"]["vps1"]["wg0"]["preshared_keys"]
+    assert sorted(new) == sorted([public_key("vps2"), public_key("laptop")]) and rotated["_ansible_no_log"] is True
+    assert "%s %s\n" % (public_key("vps1"), preshared_keys.fingerprint(new[public_key("vps2")])) in \
+        open(os.path.join(key_dir, "public/wg0/vps2.psk")).read()
+    # turned off: the records go
+    run({"stage": "plan", "key_dir": key_dir}, registered=skipped)
+    assert [p for p in tree(key_dir) if p.endswith(".psk")] == []

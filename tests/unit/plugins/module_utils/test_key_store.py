@@ -126,3 +126,24 @@ def test_snapshot_of_keys_is_what_reading_a_written_store_gives(tmp_path):
     root = str(tmp_path)
     key_store.write(root, [public("wg0", "vps1", KEY_A), secret(key_store.device_key_path("wg0", "phone"), PRIVATE + "\n")])
     assert key_store.read(root).files == key_store.Snapshot.of({("wg0", "vps1"): KEY_A}, {("wg0", "phone"): PRIVATE}).files
+
+
+@pytest.mark.parametrize("text, want", [
+    (None, None),  # no record: the host reports its own
+    ("", {}),  # a host whose pairs have no preshared key yet
+    ("peerA= 3f1c9a0b2d4e6f70\npeerB= 0123456789abcdef\n", {"peerA=": "3f1c9a0b2d4e6f70", "peerB=": "0123456789abcdef"}),
+    ("peerA= 3f1c 9a0b\n", None),  # damaged: as if there were none
+])
+def test_the_record_of_a_host_s_preshared_keys_reads_back(text, want):
+    stored = {} if text is None else {key_store.psk_fingerprints_path("wg0", "vps1"): text}
+    assert key_store.Snapshot(stored).preshared_fingerprints("wg0", "vps1") == want
+
+
+def test_a_record_written_reads_back_and_is_no_member(tmp_path):
+    record = {"peerA=": preshared_keys.fingerprint(preshared_keys.generate())}
+    path = key_store.psk_fingerprints_path("wg0", "vps1")
+    key_store.write(str(tmp_path), [{"path": path, "content": preshared_keys.format_staged(record), "mode": key_store.PUBLIC_MODE}])
+    snapshot = key_store.read(str(tmp_path), ("public",))  # validation reads public/ only, the record included
+    assert snapshot.preshared_fingerprints("wg0", "vps1") == record
+    assert snapshot.members() == {}
+    assert stat.S_IMODE(os.stat(os.path.join(str(tmp_path), path)).st_mode) == 0o644
