@@ -31,7 +31,7 @@ BOOKWORM = ["bookworm"]
 VM_SUITES = os.environ.get("FLEETNET_VM_SUITES", "bullseye bookworm trixie").split()
 # one run of the vm scenario with a VM of each release ("bullseye+bookworm+trixie")
 VM_MIX = ["+".join(VM_SUITES)]
-VM_SCENARIOS = ["vm"]  # QEMU VMs with kernel WireGuard; the others are containers
+VM_SCENARIOS = ["vm", "vm_nm"]  # QEMU VMs with kernel WireGuard; the others are containers
 ONLY = os.environ.get("FLEETNET_ONLY", "")  # containers, vms, or both when empty
 
 # Every molecule scenario CI runs, with the Debian releases it runs on.
@@ -47,6 +47,7 @@ SCENARIOS = {
     "sites": BOOKWORM,
     # last: its images build in the background meanwhile (scripts/test.sh)
     "vm": VM_MIX,
+    "vm_nm": BOOKWORM,  # NetworkManager 1.42 on a laptop spoke (docs/networkmanager.md)
 }
 
 
