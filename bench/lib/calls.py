@@ -7,7 +7,8 @@ the callback prints no result dumps, so counting costs little of the timing.
 
 Every command the connection runs on a host is one `<host> EXEC [...]` line,
 every file copy one `<host> PUT ...` line. A module call is the EXEC that
-starts the module's interpreter: with pipelining `/usr/bin/python3 && sleep 0`
+starts the module's interpreter: with pipelining `/usr/bin/python3 && sleep 0` (`/usr/bin/python3` on
+ansible-core 2.21)
 (the module comes on stdin), without it `/usr/bin/python3 <tmp>/AnsiballZ_x.py`.
 Interpreter discovery, mkdir, chmod and rm of the temp directory are round
 trips but not module calls. An action that runs several modules in one task
@@ -20,8 +21,10 @@ import re
 
 # "<bench-1> EXEC ['/usr/bin/docker', b'exec', ...]" after the logger's prefix
 _LINE = re.compile(r"<([^>\s]+)> (EXEC|PUT) (.*)$")
-# the interpreter, then either nothing (pipelined: the module on stdin) or an AnsiballZ file
-_MODULE = re.compile(r"/python[0-9.]*(?: \S*AnsiballZ_[\w.]+\.py)?\s*&& sleep 0")
+# the command ends with the interpreter, then either nothing (pipelined: the
+# module on stdin) or an AnsiballZ file; ansible-core up to 2.20 appends
+# " && sleep 0" to every command, 2.21 does not
+_MODULE = re.compile(r"/python[0-9.]*(?: \S*AnsiballZ_[\w.]+\.py)?(?:\s*&& sleep 0)?['\"]*\]\s*$")
 # printed once per module execution, without the host
 _MODULE_FILE = re.compile(r"Using module file \S*/([\w.]+)\.py$")
 

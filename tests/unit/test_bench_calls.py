@@ -59,6 +59,19 @@ def test_without_pipelining_one_module_call_is_five_execs_and_a_put():
     assert calls.count("\n".join(lines)) == {"bench-3": {"module_calls": 1, "execs": 4, "puts": 1}}
 
 
+# ansible-core 2.21 no longer appends " && sleep 0" to the commands it runs
+PIPELINED_221 = "/bin/sh -c /usr/bin/python3.11"
+NOT_PIPELINED_221 = "/bin/sh -c '/usr/bin/python3.11 %s/AnsiballZ_ping.py'" % TMP
+DISCOVERY_221 = ("/bin/sh -c 'echo FOUND; command -v '\"'\"'python3.13'\"'\"'; "
+                 "command -v '\"'\"'/usr/bin/python3'\"'\"'; echo ENDFOUND'")
+
+
+def test_ansible_core_2_21_commands_without_sleep_are_counted_the_same():
+    log = "\n".join(exec_line("h", c) for c in (DISCOVERY_221, PIPELINED_221, NOT_PIPELINED_221,
+                                                 "/bin/sh -c 'rm -f -r %s/ > /dev/null 2>&1'" % TMP))
+    assert calls.count(log) == {"h": {"module_calls": 2, "execs": 4, "puts": 0}}
+
+
 def test_a_python_in_a_command_that_is_not_the_module_is_not_a_call():
     # the interpreter path inside a quoted discovery list, or as a file argument
     assert calls.count(exec_line("h", "/bin/sh -c 'ls /usr/bin/python3 /tmp/x && sleep 0'"))["h"]["module_calls"] == 0
