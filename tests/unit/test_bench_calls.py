@@ -67,8 +67,8 @@ DISCOVERY_221 = ("/bin/sh -c 'echo FOUND; command -v '\"'\"'python3.13'\"'\"'; "
 
 
 def test_ansible_core_2_21_commands_without_sleep_are_counted_the_same():
-    log = "\n".join(exec_line("h", c) for c in (DISCOVERY_221, PIPELINED_221, NOT_PIPELINED_221,
-                                                 "/bin/sh -c 'rm -f -r %s/ > /dev/null 2>&1'" % TMP))
+    commands = (DISCOVERY_221, PIPELINED_221, NOT_PIPELINED_221, "/bin/sh -c 'rm -f -r %s/ > /dev/null 2>&1'" % TMP)
+    log = "\n".join(exec_line("h", c) for c in commands)
     assert calls.count(log) == {"h": {"module_calls": 2, "execs": 4, "puts": 0}}
 
 
