@@ -116,3 +116,76 @@ def mtu_of(text):
     cannot reapply an MTU change to an active connection."""
     found = re.search(r"^mtu=(\S+)\s*$", text or "", re.M)
     return found.group(1) if found else None
+
+
+_SECTION = re.compile(r"^\[(.+)\]\s*$")
+PEER_SECTION = "wireguard-peer."
+# [wireguard] keys WireGuard takes on a live device (`wg set`); the peers' sections all are
+LIVE_KEYS = ("private-key", "listen-port")
+
+
+def _sections(text):
+    """-> [(section name, [its key=value lines])] in the order of the text."""
+    out = []
+    for line in (text or "").splitlines():
+        found = _SECTION.match(line)
+        if found:
+            out.append((found.group(1), []))
+        elif line.strip() and out:
+            out[-1][1].append(line.strip())
+    return out
+
+
+def _value(line):
+    return line.split("=", 1)[1] if "=" in line else ""
+
+
+def _key(line):
+    return line.split("=", 1)[0]
+
+
+def peer_keys(text):
+    """The public keys of a keyfile's peers, in its order."""
+    return [name[len(PEER_SECTION):] for name, dummy in _sections(text) if name.startswith(PEER_SECTION)]
+
+
+def allowed_ips(text):
+    """Every peer's allowed-ips of a keyfile, in its order, each once (as written)."""
+    out = []
+    for name, lines in _sections(text):
+        if name.startswith(PEER_SECTION):
+            for line in lines:
+                if _key(line) == "allowed-ips":
+                    out += [p for p in _value(line).split(";") if p and p not in out]
+    return out
+
+
+def reapply_reason(old_text, new_text):
+    """Why a change between two of our keyfiles cannot go onto the live device
+    with `wg set` alone (and NetworkManager must reapply it), or None when all
+    that changed is the peers, the private key or the listen port.
+
+    Addresses, DNS, MTU, fwmark and the [connection] are NetworkManager's to
+    apply; so is a default route (/0) among the allowed IPs, which decides
+    NetworkManager's default-route handling."""
+    def fixed(text):
+        out = []
+        for name, lines in _sections(text):
+            if name.startswith(PEER_SECTION):
+                continue
+            if name == "wireguard":
+                lines = [line for line in lines if _key(line) not in LIVE_KEYS]
+            out.append((name, lines))
+        return out
+
+    old, new = dict(fixed(old_text)), dict(fixed(new_text))
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            return "its [%s] settings changed" % name
+
+    def default_route(text):
+        return any(p.endswith("/0") for p in allowed_ips(text))
+
+    if default_route(old_text) != default_route(new_text):
+        return "a default route (/0) in allowed IPs appeared or went away"
+    return None

@@ -91,3 +91,32 @@ def test_ours_by_file_name_and_uuid():
 def test_mtu_is_read_back():
     assert nm_keyfile.mtu_of(nm_keyfile.render("wg0", spoke())) is None
     assert nm_keyfile.mtu_of(nm_keyfile.render("wg0", spoke(SPOKE.replace("ListenPort", "MTU = 1380\nListenPort")))) == "1380"
+
+
+def test_peers_and_allowed_ips_read_back_from_the_keyfile():
+    text = nm_keyfile.render("wg0", spoke())
+    assert nm_keyfile.peer_keys(text) == [HUB, PEER]
+    assert nm_keyfile.allowed_ips(text) == ["10.50.0.0/24", "fd50::/64", "10.50.0.9/32"]
+
+
+def test_only_peers_private_key_and_listen_port_go_on_live():
+    old = nm_keyfile.render("wg0", spoke())
+    live = SPOKE.replace("PersistentKeepalive = 25", "PersistentKeepalive = 15").replace("ListenPort = 51820", "ListenPort = 51821")
+    live = live.replace(PRIVATE, "ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICA=").replace("AllowedIPs = 10.50.0.9/32", "AllowedIPs = 10.50.0.9/32, 10.60.0.0/16")
+    assert nm_keyfile.reapply_reason(old, nm_keyfile.render("wg0", spoke(live))) is None
+    without_peer = SPOKE[:SPOKE.rindex("[Peer]")]
+    assert nm_keyfile.reapply_reason(old, nm_keyfile.render("wg0", spoke(without_peer))) is None
+    assert nm_keyfile.reapply_reason(old, old) is None
+
+
+def test_addresses_dns_fwmark_and_a_default_route_need_networkmanager():
+    old = nm_keyfile.render("wg0", spoke())
+
+    def reason(text):
+        return nm_keyfile.reapply_reason(old, nm_keyfile.render("wg0", spoke(text)))
+
+    assert reason(SPOKE.replace("10.50.0.3/24", "10.50.0.4/24")) == "its [ipv4] settings changed"
+    assert reason(SPOKE.replace("ListenPort = 51820", "ListenPort = 51820\nDNS = 10.50.0.1")) == "its [ipv4] settings changed"
+    assert reason(SPOKE.replace("ListenPort = 51820", "ListenPort = 51820\nFwMark = 51820")) == "its [wireguard] settings changed"
+    assert reason(SPOKE.replace("AllowedIPs = 10.50.0.9/32", "AllowedIPs = 0.0.0.0/0")) == (
+        "a default route (/0) in allowed IPs appeared or went away")
