@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, paths, runner, status_facts
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import files, forwarding, nm_keyfile, paths, runner, status_facts
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import resolve
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import Operation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.runner import Runner
@@ -45,8 +45,29 @@ def discover(run, config_dir, wanted):
     return sorted(set(names))
 
 
+def networkmanager_connection(run, ifname):
+    """The states of the NetworkManager connection this collection made for
+    the interface (backend networkmanager) as a unit's would read, or None
+    when there is none: autoconnect is what brings it back at boot."""
+    try:
+        text = files.read_text(nm_keyfile.path(ifname))
+    except OSError:
+        return None
+    if text is None or not nm_keyfile.is_ours(ifname, text):
+        return None
+    state = (read(run, "nm_state", uuid=nm_keyfile.connection_uuid(ifname)) or "").strip()
+    autoconnect = "autoconnect=false" not in text.splitlines()
+    return {"unit": "NetworkManager connection %s" % ifname, "backend": "networkmanager",
+            "enabled": "enabled" if autoconnect else "disabled",
+            "active": "active" if state == "activated" else (state or "inactive")}
+
+
 def service(run, ifname):
-    """The states of the interface's unit, or None without systemd."""
+    """The states of the interface's unit (or of its NetworkManager
+    connection), or None without systemd."""
+    connection = networkmanager_connection(run, ifname)
+    if connection:
+        return connection
     if not run.has("systemctl"):
         return None
     unit = paths.unit(ifname)

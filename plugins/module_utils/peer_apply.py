@@ -4,7 +4,9 @@ the file and the peer's live state back."""
 
 from __future__ import annotations
 
-from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint, files, interface_config, paths, peer_edit, reconcile, wg_config
+from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
+    endpoint, files, interface_config, nm_keyfile, paths, peer_edit, reconcile, wg_config,
+)
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.live_host import LiveHost, resolve
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.operation import Operation
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.runner import CommandError
@@ -41,6 +43,11 @@ class Peer(Operation):
         self.key = req["public_key"]
         self.old_text = old_text = files.read_text(path)
         if old_text is None:
+            if files.read_text(nm_keyfile.path(p["interface"])) is not None:
+                raise peer_edit.PeerError(
+                    "%s is a NetworkManager connection on this host (wireguard_backend: networkmanager), and this module "
+                    "changes wg-quick files only; nothing was changed. Fix: give the peer in the inventory and run the role, "
+                    "which changes the connection live" % p["interface"])
             raise peer_edit.PeerError("%s does not exist: set up %s first (fleetnet.wireguard.interface)" % (path, p["interface"]))
         self.new_text, what = peer_edit.edit(old_text, req, p["state"])
         self.old_cfg, self.new_cfg = wg_config.parse(old_text), wg_config.parse(self.new_text)

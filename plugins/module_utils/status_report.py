@@ -172,8 +172,18 @@ def _host_checks(fleet, host, ifname, out):
     desired = fleet.desired(host, ifname)
     info = fleet.infos[host]
     iface = _iface(info, ifname) or {"exists": False, "up": False}
-    unit = paths.unit(ifname)
     service = iface.get("service") or {}
+    unit = service.get("unit") or paths.unit(ifname)
+    if service.get("backend") == "networkmanager":
+        start = "nmcli connection up %s; if it fails, read journalctl -u NetworkManager" % ifname
+        enable = "nmcli connection modify %s connection.autoconnect yes" % ifname
+        by_hand = "ip link del %s && nmcli connection up %s" % (ifname, ifname)
+        reload_key = "nmcli device reapply %s" % ifname
+    else:
+        start = "systemctl start %s; if it fails, read journalctl -u %s" % (unit, unit)
+        enable = "systemctl enable %s (it was started, or brought up with wg-quick, but never enabled)" % unit
+        by_hand = "wg-quick down %s && systemctl start %s" % (ifname, unit)
+        reload_key = "systemctl restart %s (a `wg syncconf` from a file without PrivateKey zeroes it)" % unit
     port = _port_of(iface, desired)
     holders = iface.get("port_holders") or []
     if holders:
@@ -185,16 +195,16 @@ def _host_checks(fleet, host, ifname, out):
         state = "not there" if not iface.get("exists") else "down"
         active = service.get("active")
         out.add("interface_down", ERROR, "%s is %s (%s is %s)" % (ifname, state, unit, active or "unknown"),
-                "systemctl start %s; if it fails, read journalctl -u %s" % (unit, unit), ifname, host)
+                start, ifname, host)
     if desired is not None and service.get("enabled") not in (None, "enabled"):
         out.add("service_not_enabled", WARNING, "%s is %s: %s will not come back after a reboot" % (unit, service["enabled"], ifname),
-                "systemctl enable %s (it was started, or brought up with wg-quick, but never enabled)" % unit, ifname, host)
+                enable, ifname, host)
     if iface.get("up") and service.get("active") not in (None, "active"):
         out.add("service_inactive", WARNING, "%s is up but %s is %s: it was brought up by hand" % (ifname, unit, service["active"]),
-                "wg-quick down %s && systemctl start %s" % (ifname, unit), ifname, host)
+                by_hand, ifname, host)
     if iface.get("up") and iface.get("has_private_key") is False:
         out.add("no_private_key", ERROR, "%s has no private key, so no peer can talk to it" % ifname,
-                "systemctl restart %s (a `wg syncconf` from a file without PrivateKey zeroes it)" % unit, ifname, host)
+                reload_key, ifname, host)
     config = iface.get("config") or {}
     if config.get("error"):
         out.add("config_unreadable", ERROR, "%s: %s" % (config.get("path", ifname), config["error"]),

@@ -110,7 +110,11 @@ interfaces:
         handshake_age (seconds, null = never), rx_bytes, tx_bytes, persistent_keepalive, has_preshared_key.
       type: dict
     service:
-      description: C(systemctl is-enabled) and C(is-active) of C(wg-quick@<name>) (null without systemd).
+      description:
+        - C(systemctl is-enabled) and C(is-active) of C(wg-quick@<name>) (null without systemd).
+        - For an interface that is a NetworkManager connection this collection made (backend V(networkmanager)), the
+          connection's instead, with C(backend=networkmanager); C(enabled) is its autoconnect, C(active) whether
+          NetworkManager has it activated.
       type: dict
       sample: {unit: wg-quick@wg0, enabled: enabled, active: active}
     config:

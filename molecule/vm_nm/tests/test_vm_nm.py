@@ -16,7 +16,7 @@ import subprocess
 import testinfra
 import yaml
 
-from wgcheck import PingStream, ping, private_keys, recap, run_playbook, wg_dump
+from wgcheck import PingStream, ping, private_keys, project_file, recap, run_adhoc, run_playbook, wg_dump
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 CONVERGE = os.path.join(os.path.dirname(__file__), "..", "..", "vm", "converge.yml")
@@ -133,6 +133,22 @@ def test_a_peer_change_goes_on_live_and_the_connection_loses_no_packet():
     rc, output = run_playbook(CONVERGE, "--limit", "vm-laptop", "-e", WIDER)
     assert rc == 0, output[-3000:]
     assert recap(output)["vm-laptop"]["changed"] == 0, output[-3000:]
+
+
+def test_status_judges_the_laptop_by_its_connection_and_the_peer_module_refuses_it():
+    """The status playbook (as root: the keyfile and the hub's wg-quick file are
+    0600) finds the link up and no fault: the laptop's wg0 is judged by its
+    NetworkManager connection (active, autoconnect), not by a wg-quick@wg0
+    it does not have. The peer module, which edits wg-quick files, refuses
+    the laptop's interface and says what to do instead."""
+    rc, output = run_playbook(project_file("playbooks", "status.yml"), "--become", "-e", "wireguard_status_fail_on_fault=true")
+    assert rc == 0, output[-3000:]
+    assert re.search(r"vm-hub - vm-laptop\s+up\s", output), output[-3000:]
+    assert "no faults found" in output and "wg-quick@wg0" not in output, output[-3000:]
+    rc, output = run_adhoc("vm-laptop", "fleetnet.wireguard.peer", "public_key=5Qwjm8IE8TQWZMnZxQxqDQ//b8edkwHx5xOqsuA0Sz8= "
+                           "allowed_ips=10.77.0.0/24", "--become")
+    assert rc != 0 and "wg0 is a NetworkManager connection on this host" in output, output[-3000:]
+    assert "10.77.0.0/24" not in node("vm-laptop").check_output("wg show wg0 allowed-ips")
 
 
 def test_the_laptop_leaves_and_its_connection_and_peer_go(tmp_path):

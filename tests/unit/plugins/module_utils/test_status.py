@@ -583,3 +583,22 @@ def test_link_path_for_every_site_endpoint_form(form):
     assert paths == {("diag1", "diag2"): want_path, ("diag1", "diag3"): "public"}
     flagged = {d["host"] for d in result["diagnoses"] if d["kind"] == "public_path_in_site"}
     assert flagged == ({"diag1", "diag2"} if want_path == "public" else set())
+
+
+def test_a_networkmanager_spoke_is_judged_by_its_connection_and_fixed_with_nmcli():
+    """diag3 keeps wg0 as a NetworkManager connection (backend networkmanager):
+    an active connection with autoconnect is healthy, with no wg-quick@wg0
+    warnings; a down one is fixed with nmcli, not systemctl."""
+    def nm_host(link, active):
+        info = host("diag3", [peer("diag1", NOW - 34, 1128, 1124, allowed="10.60.0.0/24")] if link else [], link=link,
+                    sockets=SS_UP if link else "")
+        info["interfaces"]["wg0"]["service"] = {"unit": "NetworkManager connection wg0", "backend": "networkmanager",
+                                                "enabled": "enabled", "active": active}
+        return info
+
+    result = status_report.report(healthy(diag3=nm_host(LINK_TUN, "active")), fleet(), None, None)
+    assert faults(result) == set()
+    result = status_report.report(healthy(diag3=nm_host(None, "inactive")), fleet(), None, None)
+    assert faults(result) == {("interface_down", "diag3", None)}
+    fix = [d["fix"] for d in result["diagnoses"] if d["kind"] == "interface_down"][0]
+    assert fix.startswith("nmcli connection up wg0") and "systemctl" not in fix
