@@ -155,7 +155,7 @@ options:
         C(/etc/NetworkManager/system-connections/fleetnet-<name>.nmconnection) (mode C(0600), root) holds the keys,
         with C(autoconnect). A change is written and loaded with C(nmcli connection load); on an active connection, a
         change of peers, keys or the listen port then goes on live with C(wg set) and the routes NetworkManager adds
-        for allowed IPs (no reapply: unchanged peers keep their sessions), other changes with
+        for allowed IPs (no reapply, so unchanged peers keep their sessions), other changes with
         C(nmcli device reapply); only an MTU change activates the connection again. O(state=absent) deletes only
         the connection this collection made. NetworkManager must be installed and running (nothing is installed),
         and the kernel must have WireGuard (NetworkManager does not use wireguard-go). O(pre_up), O(post_up),

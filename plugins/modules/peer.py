@@ -20,7 +20,7 @@ description:
   - An exact allowed-IPs prefix that another peer already has is refused (WireGuard would silently move it).
   - If applying fails, the previous file is put back and the peer returned to its previous live state.
   - An interface kept as a NetworkManager connection (the role's C(wireguard_backend=networkmanager)) has no
-    wg-quick file: the module refuses it and changes nothing; give the peer in the inventory and run the role, which
+    wg-quick file, so the module refuses it and changes nothing; give the peer in the inventory and run the role, which
     changes the connection live.
 author:
   - fleetnet.wireguard maintainers (@fleetnet)
