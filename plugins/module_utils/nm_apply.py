@@ -12,7 +12,9 @@ new one), then brought onto the active device:
   (reconcile.py), plus the routes NetworkManager itself adds for allowed IPs
   (ipv4/ipv6.peer-routes: main table, protocol static, the device's route
   metric, learnt from the routes it made): unchanged peers keep their
-  sessions and the connection stays active, nothing is lost;
+  sessions and the connection stays active (`wg set ... allowed-ips`
+  replaces that peer's list at once: a packet of it in that instant can be
+  dropped, as with wg-quick);
 - any other change (addresses, DNS, fwmark, a default route among the
   allowed IPs) is reapplied by NetworkManager (``nmcli device reapply``,
   which replaces every peer of the device when one goes: a ping stream may
