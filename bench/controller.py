@@ -128,12 +128,15 @@ def run_scenario(kind, size, traced):
 
 
 def _fleet_tasks(tasks):
-    """The role's tasks that run the fleet action (its controller stages), blocks opened."""
+    """The role's tasks that run the fleet action (its controller stages), blocks opened,
+    and its run_once includes (the fallback's gate, evaluated once over every host; skipped here)."""
     found = []
     for task in tasks or []:
         if "block" in task:
             found += _fleet_tasks(task["block"])
         elif any(key in task for key in ("fleetnet.wireguard.fleet", "fleet")):
+            found.append(dict(task))
+        elif "ansible.builtin.include_tasks" in task and task.get("run_once"):
             found.append(dict(task))
     return found
 
@@ -148,6 +151,10 @@ def ansible_play(collection, per_host=False):
     with open(os.path.join(roles, "wireguard", "defaults", "main.yml")) as handle:
         play_vars = yaml.safe_load(handle) or {}
     play_vars["wireguard_controller_dir"] = "{{ inventory_dir }}/wireguard"
+    role_vars = os.path.join(roles, "wireguard", "vars", "main.yml")
+    if os.path.exists(role_vars):  # the role's internal variables (its fallback's gate)
+        with open(role_vars) as handle:
+            play_vars.update(yaml.safe_load(handle) or {})
     with open(os.path.join(roles, "wireguard", "tasks", "main.yml")) as handle:
         tasks = _fleet_tasks(yaml.safe_load(handle))
     if per_host:

@@ -23,6 +23,8 @@ BACKPORTS_REPO = "deb http://archive.debian.org/debian buster-backports main"
 
 ARGUMENT_SPEC = dict(
     stage=dict(type="str", required=True, choices=["prepare", "apply"]),
+    # the host the task is for, when it runs with delegate_to (the role's fallback); default: inventory_hostname
+    host=dict(type="str"),
     interfaces=dict(type="list", elements="str", default=[]),
     regenerate=dict(type="str", default="never"),
     install=dict(type="bool", default=True),
@@ -66,6 +68,7 @@ class ActionModule(ActionBase):
         dummy, self._args = self.validate_argument_spec(ARGUMENT_SPEC)
         stage = self._args["stage"]
         self._vars = task_vars
+        self._host = self._args["host"] or task_vars.get("inventory_hostname")
         self._summary = {"changed": False, "diff": [], "steps": [], "facts": {}}
         try:
             result.update(self._prepare() if stage == "prepare" else self._apply())
@@ -122,7 +125,7 @@ class ActionModule(ActionBase):
                 "host %s: WireGuard needs %s (%s), which this release does not package. Fix: run the host on a kernel "
                 "with WireGuard (5.6 or later, such as Debian 11's own 5.10 on a VM), or install %s yourself and set "
                 "wireguard_install_packages: false." % (
-                    self._vars.get("inventory_hostname"), ", ".join(platform["unavailable"]), platform["reason"],
+                    self._host, ", ".join(platform["unavailable"]), platform["reason"],
                     ", ".join(platform["unavailable"])))})
         if platform["backports"]:
             self._call("enable buster-backports", "ansible.builtin.apt_repository",
@@ -190,7 +193,7 @@ class ActionModule(ActionBase):
         if not name:
             return {}
         fleet = self._vars.get(name) or {}
-        return _loads((fleet.get("preshared_keys") or {}).get(self._vars.get("inventory_hostname")), {})
+        return _loads((fleet.get("preshared_keys") or {}).get(self._host), {})
 
     def _stage_preshared_keys(self, desired, ifname, keys):
         """Write an interface's new preshared keys through the connection's

@@ -25,8 +25,9 @@ ARGUMENT_SPEC = dict(
     key_dir=dict(type="path"),
     # the variables the prepare steps registered, in order: a later one's result for a host wins
     register=dict(type="list", elements="str", default=["wireguard__host"]),
-    # plan only when the last of them holds a host's result (the role's fallback)
-    only_if_reported=dict(type="bool", default=False),
+    # the results of a prepare task looped over hosts with delegate_to (the role's fallback), each with its
+    # host as ``item``: they win over what the hosts registered
+    prepared_again=dict(type="list", elements="dict", default=[]),
     hosts=dict(type="list", elements="str"),
     as_json=dict(type="bool", default=False),
     rotate_preshared_keys=dict(type="list", elements="str", default=[]),
@@ -43,6 +44,12 @@ def own_vars(hv):
     """The host's own wireguard_* variables (internal wireguard__* excluded),
     from its hostvars: each value templated as Ansible templates it."""
     return {k: hv[k] for k in hv if (k.startswith("wireguard_") and not k.startswith("wireguard__")) or k in _EXTRA_VARS}
+
+
+def looped_results(results):
+    """{host: its result} from the results of a task looped over hosts
+    (``item``) with delegate_to; skipped and failed ones left out."""
+    return {r["item"]: r for r in results if r.get("item") and not r.get("skipped") and not r.get("failed")}
 
 
 def registered_result(hv, name):
@@ -93,14 +100,12 @@ class ActionModule(ActionBase):
         key_dir = args["key_dir"]
         play_hosts = args["hosts"] or task_vars.get("ansible_play_hosts_all", [])
         check = bool(self._task.check_mode)
-        if args["only_if_reported"] and not any(registered_result(hostvars[h], args["register"][-1]) for h in play_hosts):
-            result.update(skipped=True, msg="no host of the run was prepared again: nothing to plan again")
-            return result
         removal_limit, confirm_removal = _removal_args(args)
         # validation looks at public keys only: no secret is read for it
         parts = ("public",) if args["stage"] == "validate" else key_store.PARTS
         planning = args["stage"] == "plan"
         own, reported = read_hostvars(hostvars, members, play_hosts, args["register"] if planning else ())
+        reported.update(looped_results(args["prepared_again"]))
         run = pipeline.run(
             own,
             store=key_store.read(key_dir, parts) if key_dir else None,

@@ -43,6 +43,12 @@ options:
     type: str
     choices: [prepare, apply]
     required: true
+  host:
+    description:
+      - The inventory name of the host the task is for, when the task runs with C(delegate_to) on a loop over hosts
+        (the role's fallback); its preshared keys are read from O(preshared_keys_from) under this name.
+      - Default, the task's C(inventory_hostname).
+    type: str
   interfaces:
     description: With O(stage=prepare), the interfaces whose private keys to ensure.
     type: list

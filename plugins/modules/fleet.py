@@ -60,12 +60,14 @@ options:
     type: list
     elements: str
     default: [wireguard__host]
-  only_if_reported:
+  prepared_again:
     description:
-      - With O(stage=plan), plan only if some host of the run has a result under the last name of O(register); otherwise
-        return skipped, reading and writing nothing. The role uses it to plan again only when its fallback prepared a host.
-    type: bool
-    default: false
+      - With O(stage=plan), results of the M(fleetnet.wireguard.converge) prepare stage looped over hosts with
+        C(delegate_to) (the role's fallback), each naming its host as C(item); for those hosts they win over what
+        O(register) names.
+    type: list
+    elements: dict
+    default: []
   as_json:
     description:
       - Return each host's RV(plan), RV(routing), RV(preshared_keys) and RV(public_keys) as one JSON string each. At hundreds of hosts

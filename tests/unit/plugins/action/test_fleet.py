@@ -349,20 +349,23 @@ def test_a_plan_from_the_store_alone_gives_each_host_the_keys_it_must_hold(key_d
     assert [p["public_key"] for p in peers] == [public_key("vps2"), public_key("laptop")]
 
 
-def test_the_last_registered_result_of_a_host_wins_and_a_replan_runs_only_after_a_prepare(key_dir):
+def test_the_fallback_s_looped_prepare_results_win_over_what_hosts_registered(key_dir):
+    """The role's fallback prepares hosts again in a loop with delegate_to:
+    the results come as a list, each naming its host as ``item``; a skipped
+    or failed one does not count."""
     run({"stage": "plan", "key_dir": key_dir})
     new_key = public_key("vps1", "rekeyed by hand")
     tv = task_vars()
     for h in MANAGED:
         tv["hostvars"][h]["wireguard__host"] = {"skipped": True}
-        tv["hostvars"][h]["wireguard__reprepared"] = {"skipped": True}
-    args = {"stage": "plan", "key_dir": key_dir, "register": ["wireguard__host", "wireguard__reprepared"], "only_if_reported": True}
+    looped = [dict(prepared("vps1"), public_keys={"wg0": new_key}, item="vps1"),
+              dict(prepared("vps2"), public_keys={"wg0": public_key("vps2", "failed")}, item="vps2", failed=True),
+              {"skipped": True, "item": "laptop"}]
+    args = {"stage": "plan", "key_dir": key_dir, "register": ["wireguard__host"], "prepared_again": looped}
     result = make_action(ActionModule, args).run(task_vars=tv)
-    assert result["skipped"] and "plan" not in result and not result.get("changed")
-    tv["hostvars"]["vps1"]["wireguard__reprepared"] = dict(prepared("vps1"), public_keys={"wg0": new_key})
-    result = make_action(ActionModule, args).run(task_vars=tv)
-    assert not result.get("skipped") and result["changed"]
+    assert not result.get("failed") and result["changed"]
     assert result["public_keys"]["vps1"] == {"wg0": new_key}
+    assert result["public_keys"]["vps2"] == {"wg0": public_key("vps2")}
     assert result["plan"]["vps2"]["wg0"]["peers"][0]["public_key"] == new_key
     assert open(os.path.join(key_dir, "public/wg0/vps1.pub")).read().strip() == new_key
 
