@@ -181,7 +181,7 @@ class ActionModule(ActionBase):
         if applied.get("prepare_needed") and (platform or not args["report_prepare_needed"]):
             raise StepFailed("check the host", {"msg": "the host is not what the plan assumed, nothing was changed: %s" % (
                 "; ".join(applied.get("prepare_reasons") or []))})
-        return {key: applied[key] for key in ("prepare_needed", "prepare_reasons", "results", "restarted") if key in applied}
+        return {key: applied[key] for key in ("prepare_needed", "prepare_reasons", "interface_results", "restarted") if key in applied}
 
     # ------------------------------------------------------- preshared keys
 

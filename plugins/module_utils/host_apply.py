@@ -126,5 +126,6 @@ def apply(params, steps):
     for backend in sorted(MADE_WITH):
         for ifname in sorted(set(platform.get(MADE_WITH[backend]) or []) - planned):
             results[ifname] = steps("remove %s" % ifname, operation, absent(ifname, backend))
-    return steps.report(prepare_needed=False, results=results,
+    # not "results": Ansible takes a module's dict under that key for a loop's and renames it, with a warning
+    return steps.report(prepare_needed=False, interface_results=results,
                         restarted=sorted(i for i, r in results.items() if r.get("restarted")))

@@ -124,7 +124,7 @@ prepare_reasons:
   type: list
   elements: str
   sample: ["wg0: the key in /etc/wireguard/wg0.key is not the one in the controller's key store"]
-results:
+interface_results:
   description: The result of each step, by interface name (and V(routing)).
   returned: when not prepare_needed
   type: dict

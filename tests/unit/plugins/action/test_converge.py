@@ -70,7 +70,7 @@ def short(name):
 
 def modules(answers):
     table = {"fleetnet.wireguard.prepare": prepare,
-             "fleetnet.wireguard.apply": {"changed": False, "prepare_needed": False, "results": {}, "restarted": [],
+             "fleetnet.wireguard.apply": {"changed": False, "prepare_needed": False, "interface_results": {}, "restarted": [],
                                           "steps": ["apply wg0: ok"]}}
     table.update(("fleetnet.wireguard." + k if "." not in k else k, v) for k, v in answers.items())
     return Modules(table)
@@ -162,10 +162,10 @@ def test_apply_is_one_module_execution_with_the_plan_unchanged(name, args, modul
 
 def test_apply_reports_changes_restarts_diffs_and_the_module_steps():
     diff = {"before": "old", "after": "new"}
-    answer = {"changed": True, "prepare_needed": False, "results": {"wg0": {"restarted": True}}, "restarted": ["wg0"],
+    answer = {"changed": True, "prepare_needed": False, "interface_results": {"wg0": {"restarted": True}}, "restarted": ["wg0"],
               "diff": [diff], "steps": ["forwarding, NAT and ufw: ok", "apply wg0: changed"]}
     result, dummy = converge({"stage": "apply", "plan": {"wg0": WG0}, "routing": HUB_ROUTING}, {"apply": answer})
-    assert result["changed"] and result["restarted"] == ["wg0"] and result["results"] == {"wg0": {"restarted": True}}
+    assert result["changed"] and result["restarted"] == ["wg0"] and result["interface_results"] == {"wg0": {"restarted": True}}
     assert result["diff"] == [diff]
     assert result["steps"] == ["forwarding, NAT and ufw: ok", "apply wg0: changed"]
     assert "invocation" not in result
