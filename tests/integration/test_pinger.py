@@ -24,14 +24,20 @@ INTERVAL = 0.05
 def stream(steps):
     """Ping 127.0.0.1 in a new network namespace while `steps` (shell) run,
     then stop the pinger as PingStream does; -> ping_result()."""
+    # the steps start once 10 replies came back, not after a fixed sleep: on a
+    # loaded machine the pinger's interpreter can take a second to start
     script = """
 ip link set lo up
-python3 %s 127.0.0.1 %s &
+out=$(mktemp)
+python3 %s 127.0.0.1 %s > "$out" &
 pid=$!
-sleep 1
+i=0
+until [ "$(grep -c icmp_seq= "$out")" -ge 10 ] || [ $i -ge 600 ]; do sleep 0.05; i=$((i + 1)); done
 %s
 kill -INT $pid
 wait $pid
+cat "$out"
+rm -f "$out"
 """ % (PINGER, INTERVAL, steps)
     proc = subprocess.run(["unshare", "-n", "sh", "-ec", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, check=False, timeout=60)
@@ -40,9 +46,9 @@ wait $pid
 
 
 @pytest.mark.parametrize("steps, where", [
-    ("sleep 0.5", None),
-    ("ip link set lo down; sleep 0.5; ip link set lo up; sleep 0.5", "middle"),
-    ("ip link set lo down; sleep 0.5", "end"),
+    ("sleep 1", None),
+    ("ip link set lo down; sleep 1; ip link set lo up; sleep 1", "middle"),
+    ("ip link set lo down; sleep 1", "end"),
 ])
 def test_pinger_counts_what_was_sent(steps, where):
     result, log = stream(steps)
