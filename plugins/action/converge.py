@@ -43,6 +43,9 @@ ARGUMENT_SPEC = dict(
     # return prepare_needed (the role falls back to a prepare step) instead of failing
     report_prepare_needed=dict(type="bool", default=False),
     backend=dict(type="str", default=host_args.BACKENDS[0], choices=list(host_args.BACKENDS)),
+    # the /etc/hosts lines of wireguard_peer_names (the peer_names filter's), "" to remove the block;
+    # omitted when the feature is off
+    peer_names=dict(type="str"),
 )
 
 
@@ -171,6 +174,8 @@ class ActionModule(ActionBase):
         for key in ("uplink", "uplink6"):
             if args[key]:
                 module_args[key] = args[key]
+        if args["peer_names"] is not None:
+            module_args["peer_names"] = args["peer_names"]
         try:
             applied = self._call("apply", "fleetnet.wireguard.apply", module_args)
         except StepFailed:

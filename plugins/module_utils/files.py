@@ -3,7 +3,8 @@
 A secret must never exist, even for a moment, with looser permissions than
 it ends with, and a reader must see the old file or the new one, never half:
 so we create the temporary file with its final mode in the same directory,
-fsync it and rename it over the target.
+fsync it and rename it over the target. A file that cannot be renamed over
+(a bind mount) and holds no secret is rewritten in place instead.
 """
 
 from __future__ import annotations
@@ -46,6 +47,26 @@ def read_text(path):
             return handle.read()
     except FileNotFoundError:
         return None
+
+
+def read_bytes(path):
+    """The file's bytes, or None if it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_in_place(path, data):
+    """Rewrite an existing file through its own inode, keeping its owner,
+    mode and links: for a file that cannot be renamed over, such as a
+    container's /etc/hosts (a bind mount). Not atomic; for no secret."""
+    with open(path, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def write_atomic(path, text, mode=0o600):

@@ -1,8 +1,9 @@
 """The apply module's work, in one execution on the host: check that the
 host is what the plan assumed (its private keys derive to the public keys
 the controller planned with, WireGuard's packages are there, the preshared
-keys the plan keeps are stored), then routing, each planned interface and
-the removal of interfaces the plan dropped.
+keys the plan keeps are stored), then routing, each planned interface, the
+removal of interfaces the plan dropped and, with wireguard_peer_names, the
+block of /etc/hosts naming the members of the host's networks.
 
 When a check fails nothing is changed: the result says ``prepare_needed``
 with the reasons, and the role prepares the host (new key, install) and
@@ -18,6 +19,7 @@ from ansible_collections.fleetnet.wireguard.plugins.module_utils import (
 )
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.dkms_apply import DkmsReload
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.interface_apply import interface_files
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.peer_names_apply import PeerNames
 from ansible_collections.fleetnet.wireguard.plugins.module_utils.routing_apply import Routing
 
 
@@ -126,6 +128,8 @@ def apply(params, steps):
     for backend in sorted(MADE_WITH):
         for ifname in sorted(set(platform.get(MADE_WITH[backend]) or []) - planned):
             results[ifname] = steps("remove %s" % ifname, operation, absent(ifname, backend))
+    if params.get("peer_names") is not None:  # None: the feature is off, a block written before stays
+        steps("peer names in /etc/hosts", PeerNames, {"block": params["peer_names"]})
     # not "results": Ansible takes a module's dict under that key for a loop's and renames it, with a warning
     return steps.report(prepare_needed=False, interface_results=results,
                         restarted=sorted(i for i, r in results.items() if r.get("restarted")))

@@ -1,6 +1,7 @@
 """Where the collection keeps things, one spelling of each: the wg-quick
 directory and an interface's files in it, the interface's systemd unit,
-and the name of the controller's key store beside the inventory.
+the hosts file the peer names go to, and the name of the controller's key
+store beside the inventory.
 
 Shared: host-side modules use the host paths, the controller its messages
 and the key store's default (see the key_store_dir lookup).
@@ -14,6 +15,8 @@ CONFIG_DIR = "/etc/wireguard"
 CONFIG_SUFFIX = ".conf"
 # every interface's unit, as systemctl list-units takes a pattern
 UNIT_PATTERN = "wg-quick@*"
+# where wireguard_peer_names writes its block (hosts_block.py)
+HOSTS_FILE = "/etc/hosts"
 # <inventory dir>/.wireguard: public keys to commit, private/ never
 KEY_STORE = ".wireguard"
 

@@ -22,8 +22,8 @@ description:
     is changed and RV(prepare_needed) is returned with the reasons (the role then prepares the host and plans again).
   - Then, on a host that builds WireGuard with DKMS, loads a rebuilt module (as M(fleetnet.wireguard.dkms_reload));
     runs M(fleetnet.wireguard.routing) when forwarding, NAT or ufw is involved; applies each interface; removes the
-    interfaces the plan dropped. It stops at the first step that fails (that step rolls back as its module does); the
-    result names the step.
+    interfaces the plan dropped; writes O(peer_names) in C(/etc/hosts) if given. It stops at the first step that fails
+    (that step rolls back as its module does); the result names the step.
   - New preshared keys are never arguments; M(fleetnet.wireguard.converge) stages them in files
     (O(fleetnet.wireguard.interface#module:preshared_keys_file)), which this module reads and removes before anything else.
 author:
@@ -39,7 +39,7 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diffs of the steps that change something (such as the wg-quick files, secrets redacted).
+      - The diffs of the steps that change something (such as the wg-quick files, secrets redacted, and C(/etc/hosts)).
   platform:
     platforms: debian
 options:
@@ -82,6 +82,17 @@ options:
         A kept key whose fingerprint differs means V(prepare_needed).
     type: dict
     default: {}
+  peer_names:
+    description:
+      - Lines of C(/etc/hosts) (such as C(10.10.0.2 vps2.wg0)), kept in one block between the lines
+        C(# BEGIN fleetnet.wireguard peer names) and C(# END fleetnet.wireguard peer names), as
+        M(ansible.builtin.blockinfile) with that O(ansible.builtin.blockinfile#module:marker) writes them (so a block it
+        wrote is found unchanged). The block replaces the one between the markers, or is added at the end of the file;
+        the rest of the file is left alone. An empty string removes the block and its markers.
+      - The file is rewritten in place, not renamed over (a container's C(/etc/hosts) is a bind mount), and only when
+        the block differs. It must exist.
+      - Omitted, C(/etc/hosts) is not touched.
+    type: str
   platform:
     description:
       - What M(fleetnet.wireguard.prepare) reported as RV(fleetnet.wireguard.prepare#module:platform) when the host
@@ -138,7 +149,7 @@ steps:
   returned: always
   type: list
   elements: str
-  sample: ["inspect the host: ok", "apply wg0: changed"]
+  sample: ["inspect the host: ok", "apply wg0: changed", "peer names in /etc/hosts: ok"]
 step:
   description: The step that failed.
   returned: failure
@@ -189,6 +200,7 @@ def main():
             preshared_fingerprints=dict(type="dict", default={}),
             backend=host_args.INTERFACE["backend"],
             platform=dict(type="dict"),
+            peer_names=dict(type="str"),
             **host_args.PACKAGES
         ),
         supports_check_mode=True,

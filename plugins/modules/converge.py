@@ -19,7 +19,8 @@ description:
   - With O(stage=apply) it runs M(fleetnet.wireguard.apply), which checks the host against the plan (its keys against
     O(public_keys), its packages, the preshared keys the plan keeps), then runs M(fleetnet.wireguard.routing) when
     forwarding, NAT or ufw is involved, M(fleetnet.wireguard.interface) for each planned interface, and removes the
-    interfaces this collection wrote (with either backend) that the plan no longer has. A host not as planned is left unchanged; with
+    interfaces this collection wrote (with either backend) that the plan no longer has, then writes O(peer_names) in
+    C(/etc/hosts) if given. A host not as planned is left unchanged; with
     O(report_prepare_needed) the task returns RV(prepare_needed) so the role can prepare it and plan again, otherwise it fails.
   - It stops at the first step that fails; the result names the step.
 author:
@@ -34,7 +35,7 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diffs of the steps that change something (such as the wg-quick files, secrets redacted).
+      - The diffs of the steps that change something (such as the wg-quick files, secrets redacted, and C(/etc/hosts)).
   platform:
     platforms: debian
 options:
@@ -109,6 +110,13 @@ options:
     type: str
     choices: [wg-quick, networkmanager]
     default: wg-quick
+  peer_names:
+    description:
+      - With O(stage=apply), the lines naming the members of this host's networks (the role passes the
+        P(fleetnet.wireguard.peer_names#filter) filter's output when C(wireguard_peer_names) is true), passed on as
+        O(fleetnet.wireguard.apply#module:peer_names).
+      - Omitted, C(/etc/hosts) is not touched (a block written before stays).
+    type: str
   preshared_keys_from:
     description:
       - With O(stage=apply), the name of the variable registered by the M(fleetnet.wireguard.fleet) task (such as

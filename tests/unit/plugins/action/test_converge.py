@@ -149,6 +149,12 @@ APPLY = [
     ("interfaces in name order, flags passed on",
      {"plan": {"wg1": dict(WG0, name="wg1"), "wg0": WG0}, "routing": ROUTING, "install": False, "dns": True, "firewall_tool": True},
      apply_args([WG0, dict(WG0, name="wg1")], ROUTING, install=False, dns=True, firewall_tool=True)),
+    ("wireguard_peer_names: the /etc/hosts lines go to the same module execution",
+     {"plan": {"wg0": WG0}, "routing": ROUTING, "peer_names": "10.0.0.1 a.wg0\n10.0.0.2 b.wg0"},
+     apply_args([WG0], ROUTING, peer_names="10.0.0.1 a.wg0\n10.0.0.2 b.wg0")),
+    ("no lines for the host: passed on empty, which removes the block",
+     {"plan": {"wg0": WG0}, "routing": ROUTING, "peer_names": ""},
+     apply_args([WG0], ROUTING, peer_names="")),
 ]
 
 
