@@ -26,23 +26,13 @@ def firewall_hosts(interfaces):
     return sorted(hosts)
 
 
-def _listen_port(m):
-    """Nobody dials a host without an endpoint: an unmanaged device then
-    chooses its own port, and so does a roaming spoke unless a port was asked
-    for. A device with an endpoint listens where its peers dial."""
-    dialled = m["endpoint"] or m.get("site_endpoint")
-    if (m["unmanaged"] and not dialled) or (topology.is_spoke(m) and not dialled and not m["port_explicit"]):
-        return None
-    return m["port"]
-
-
 def interface_args(topo, host):
     """The arguments of fleetnet.wireguard.interface for one host's interface."""
     m = topo.members[host]
     args = {
         "name": topo.ifname,
         "addresses": topo.address_lines(host),
-        "listen_port": _listen_port(m),
+        "listen_port": topology.listen_port(m),
         "peers": topo.peers_of(host),
     }
     for key in host_args.OPTIONS:

@@ -43,6 +43,17 @@ def is_spoke(member):
     return bool(member["hub"]) and member["hub"] != member["host"]
 
 
+def listen_port(m):
+    """Nobody dials a host without an endpoint: an unmanaged device then
+    chooses its own port, and so does a roaming spoke unless a port was asked
+    for. A device with an endpoint listens where its peers dial. -> the
+    port, or None (the kernel picks one)."""
+    dialled = m["endpoint"] or m.get("site_endpoint")
+    if (m["unmanaged"] and not dialled) or (is_spoke(m) and not dialled and not m["port_explicit"]):
+        return None
+    return m["port"]
+
+
 SITE, PUBLIC = "site", "public"
 
 

@@ -8,7 +8,7 @@ import functools
 import ipaddress
 
 from ansible_collections.fleetnet.wireguard.plugins.module_utils import endpoint
-from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import dial, is_spoke
+from ansible_collections.fleetnet.wireguard.plugins.module_utils.topology import dial, is_spoke, listen_port
 
 
 def _var(member, key):
@@ -54,12 +54,14 @@ def check_members(interfaces, problems):
                                    "give every host its own tunnel address")
                 else:
                     owners[address] = host
-            if not m["unmanaged"]:
-                other = ports.get((host, m["port"]))
+            # an interface with no listen port (a roaming spoke that set none) gets one the kernel picks: it shares nothing
+            port = listen_port(m)
+            if not m["unmanaged"] and port is not None:
+                other = ports.get((host, port))
                 if other:
-                    problems.error(host, _var(m, "port"), "%s and %s both listen on UDP %d" % (other, ifname, m["port"]),
+                    problems.error(host, _var(m, "port"), "%s and %s both listen on UDP %d" % (other, ifname, port),
                                    "give each interface on a host its own port (the second one would fail to start)")
-                ports[(host, m["port"])] = ifname
+                ports[(host, port)] = ifname
             for key in ("endpoint", "site_endpoint"):
                 # the talk's failure story 3: LAN hosts restarted together never found each other
                 if m.get(key) and m.get(key + "_host", "").lower().rstrip(".").endswith(".local"):

@@ -257,3 +257,29 @@ def test_errors_name_host_and_variable(hostvars, keys, host, variable):
     assert "plan" not in out
     assert (host, variable) in [(p["host"], p["variable"]) for p in problems.errors]
     assert all(p["message"] and p["fix"] for p in problems.errors)
+
+
+@pytest.mark.parametrize("spoke_port, clash", [(None, False), (51820, True)], ids=["no-port", "same-port-asked"])
+def test_a_roaming_spoke_without_a_port_shares_no_port_with_another_interface(spoke_port, clash):
+    """A laptop (no endpoint) is a spoke of hub a on wg0 and on wg1, with no
+    port asked for: the kernel picks each one's port, so nothing clashes
+    (the check used to count both as 51820); asked for 51820 on wg1 as well
+    as wg0's default, the second would fail to start and is refused."""
+    spoke = {"name": "wg1", "address": "10.1.0.2", "hub": "a"}
+    if spoke_port is not None:
+        spoke["port"] = spoke_port
+    hostvars = {
+        "a": {"wireguard_address": "10.0.0.1", "wireguard_endpoint": "192.0.2.1", "wireguard_hub": "a",
+              "wireguard_interfaces": [{"name": "wg1", "address": "10.1.0.1", "port": 51821, "hub": "a"}]},
+        "laptop": {"wireguard_address": "10.0.0.2", "wireguard_hub": "a", "wireguard_interfaces": [spoke]},
+    }
+    if clash:
+        hostvars["laptop"]["wireguard_port"] = 51820
+    out = fleet(hostvars)
+    errors = [(p["host"], p["variable"]) for p in out["problems"].errors]
+    if clash:
+        assert errors == [("laptop", "wireguard_interfaces[0].port")], out["problems"].errors
+    else:
+        assert errors == [], out["problems"].errors
+        assert out["plan"]["laptop"]["wg0"]["listen_port"] is None and out["plan"]["laptop"]["wg1"]["listen_port"] is None
+        assert set(peers(out["plan"], "laptop", "wg1")) == {"a"}
