@@ -128,15 +128,12 @@ def run_scenario(kind, size, traced):
 
 
 def _fleet_tasks(tasks):
-    """The role's tasks that run the fleet action (its controller stages), blocks opened,
-    and its run_once includes (the fallback's gate, evaluated once over every host; skipped here)."""
+    """The role's tasks that run the fleet action (its controller stages), blocks opened."""
     found = []
     for task in tasks or []:
         if "block" in task:
             found += _fleet_tasks(task["block"])
         elif any(key in task for key in ("fleetnet.wireguard.fleet", "fleet")):
-            found.append(dict(task))
-        elif "ansible.builtin.include_tasks" in task and task.get("run_once"):
             found.append(dict(task))
     return found
 

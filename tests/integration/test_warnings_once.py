@@ -34,7 +34,7 @@ HUB_KEY = "HXuu2SFfqOSN2iifw3Mh7J6rDRMjIXAR3wQvkyYrKyA="
 
 
 def role_plan_task():
-    # the plan (the fallback's plan again is in fallback.yml)
+    # the plan (the fallback's plan again is in fallback.yml, a handler's)
     tasks = yaml.safe_load((ROLE / "tasks" / "main.yml").read_text())
     found = [t for t in tasks if (t.get("fleetnet.wireguard.fleet") or {}).get("stage") == "plan"]
     assert len(found) == 1, "the role's plan task is not where this test looks for it"
